@@ -1,0 +1,60 @@
+// Worker → connector commands (SPEC §5), defined once for both sides. Every request is signed
+// with CONNECTOR_SECRET like ingest (a GET or DELETE signs the empty body). zod only; no I/O.
+import { z } from "zod";
+
+export const connectionStateSchema = z.enum(["open", "connecting", "close"]);
+export type ConnectionState = z.infer<typeof connectionStateSchema>;
+
+export const qrSchema = z.object({
+  /** Raw QR string Baileys emitted. */
+  code: z.string(),
+  /** `data:image/png;base64,…` rendering of `code`. */
+  base64: z.string(),
+  /** How many QR codes this connection attempt has produced so far. */
+  count: z.number().int(),
+});
+
+/** State of one instance as the connector sees it. */
+export const instanceStatusSchema = z.object({
+  instance: z.string(),
+  state: connectionStateSchema,
+  /** Last disconnect status code (Baileys DisconnectReason), 200 when open. */
+  statusReason: z.number().int().nullish(),
+  me: z.object({ id: z.string(), name: z.string().nullish() }).nullish(),
+  qr: qrSchema.nullish(),
+  pairingCode: z.string().nullish(),
+});
+export type InstanceStatus = z.infer<typeof instanceStatusSchema>;
+
+/** POST /v1/instances/{name}/connect — start (or reuse) the socket; waits briefly for a QR/pairing code or open. */
+export const connectRequestSchema = z.object({ number: z.string().regex(/^\d{6,20}$/).nullish() });
+
+/** POST /v1/instances/{name}/send-text */
+export const sendTextRequestSchema = z.object({
+  jid: z.string().min(3),
+  text: z.string().min(1).max(65536),
+  /** Id of a message to quote, if any. */
+  quotedId: z.string().nullish(),
+});
+/** The sent WAMessage, JSON-safe. */
+export const sendTextResponseSchema = z.object({
+  key: z.object({ remoteJid: z.string(), fromMe: z.boolean(), id: z.string() }).passthrough(),
+  message: z.record(z.string(), z.unknown()).nullish(),
+  messageTimestamp: z.number(),
+  status: z.string(),
+});
+
+/** Error body the connector answers with on 4xx/5xx. */
+export const commandErrorSchema = z.object({ error: z.string(), message: z.string() });
+
+export const COMMAND_PATHS = {
+  health: "/v1/health",
+  list: "/v1/instances",
+  state: (name: string) => `/v1/instances/${encodeURIComponent(name)}`,
+  connect: (name: string) => `/v1/instances/${encodeURIComponent(name)}/connect`,
+  restart: (name: string) => `/v1/instances/${encodeURIComponent(name)}/restart`,
+  logout: (name: string) => `/v1/instances/${encodeURIComponent(name)}/logout`,
+  /** DELETE: log out if needed and wipe credentials. */
+  remove: (name: string) => `/v1/instances/${encodeURIComponent(name)}`,
+  sendText: (name: string) => `/v1/instances/${encodeURIComponent(name)}/send-text`,
+} as const;

@@ -1,0 +1,38 @@
+// The connector → worker ingest envelope (SPEC §5), defined once: the worker validates with it,
+// the connector builds batches with it. zod only; no I/O.
+import { z } from "zod";
+
+export const INSTANCE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+export const MAX_EVENTS_PER_BATCH = 500;
+export const MAX_BATCH_BYTES = 5 * 1024 * 1024;
+
+export const instanceNameSchema = z
+  .string({ error: "must be a string" })
+  .regex(INSTANCE_NAME_PATTERN, { error: "must be 1-64 characters of A-Z a-z 0-9 . _ -" });
+
+export const connectorEventSchema = z.object({
+  /** Unique per event and stable across resends (the worker dedups by it). */
+  id: z.string().min(1).max(64),
+  instance: instanceNameSchema,
+  /** Baileys event name (`messages.upsert`, …) or a connector event (`connector.startup`, `message.sent`). */
+  type: z.string().min(1).max(64),
+  /** When the event happened, ms since epoch. */
+  at: z.number().int().nonnegative(),
+  /** The instance's own account, when known. */
+  me: z.object({ id: z.string().min(1), name: z.string().nullish() }).nullish(),
+  /** The Baileys payload made JSON-safe (bytes → base64, Long → number, Date → ISO). */
+  payload: z.unknown(),
+});
+
+export const ingestEnvelopeSchema = z.object({
+  connector: z.string().min(1).max(64),
+  events: z.array(connectorEventSchema).min(1).max(MAX_EVENTS_PER_BATCH),
+});
+
+export const ingestResponseSchema = z.object({ accepted: z.number().int(), duplicates: z.number().int() });
+
+export type ConnectorEvent = z.infer<typeof connectorEventSchema>;
+export type IngestEnvelope = z.infer<typeof ingestEnvelopeSchema>;
+export type IngestResponse = z.infer<typeof ingestResponseSchema>;
+
+export const INGEST_PATH = "/connector/v1/events";
