@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from "hono";
 import { timingSafeEqual } from "./protocol/signing.ts";
 import { unauthorized } from "./errors.ts";
 import type { AppBindings } from "./app-types.ts";
-import { findInstanceByName } from "./storage/instances.ts";
+import { findInstanceByName, findInstanceByToken } from "./storage/instances.ts";
 
 /** Only the global API key. */
 export function requireGlobalKey(): MiddlewareHandler<AppBindings> {
@@ -35,6 +35,27 @@ export function requireInstanceAccess(): MiddlewareHandler<AppBindings> {
       throw unauthorized();
     }
     c.set("instance", instance);
+    await next();
+  };
+}
+
+/**
+ * The global key or any instance's token (for routes not scoped to one instance, like
+ * fetchInstances). With a token, `c.var.instance` is that token's instance.
+ */
+export function requireAnyKey(): MiddlewareHandler<AppBindings> {
+  return async function requireAnyKeyMiddleware(c, next) {
+    const key = c.req.header("apikey") ?? "";
+    if (!key) throw unauthorized();
+    if (timingSafeEqual(key, c.var.config.apiKey)) {
+      c.set("auth", { kind: "global" });
+      c.set("instance", undefined);
+    } else {
+      const instance = await findInstanceByToken(c.env.DB, key);
+      if (!instance) throw unauthorized();
+      c.set("auth", { kind: "instance", instanceId: instance.id });
+      c.set("instance", instance);
+    }
     await next();
   };
 }

@@ -1,9 +1,17 @@
 // Composition root: the Worker's fetch, queue and scheduled handlers. Composes only.
 import { createApp } from "./app.ts";
-import type { Env } from "./env.ts";
+import type { DeliveryJob, Env } from "./env.ts";
+import { defaultConsumerDeps, handleQueueBatch } from "./delivery/consumer.ts";
+import { runHousekeeping } from "./delivery/sweep.ts";
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
-} satisfies ExportedHandler<Env>;
+  async queue(batch, env) {
+    await handleQueueBatch(batch, env, defaultConsumerDeps());
+  },
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(runHousekeeping(env, Date.now()));
+  },
+} satisfies ExportedHandler<Env, DeliveryJob>;

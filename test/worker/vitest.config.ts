@@ -14,6 +14,8 @@ export default defineConfig({
           AUTHENTICATION_API_KEY: "test-global-api-key",
           CONNECTOR_SECRET: "test-connector-secret-0123456789",
           WEBHOOK_GLOBAL_SECRET: "whsec_dGVzdC1nbG9iYWwtc2VjcmV0LTAxMjM0NTY3",
+          // The production default, whatever a developer's .dev.vars says (npm start sets it to true).
+          WEBHOOK_ALLOW_PRIVATE_URLS: "false",
           TEST_MIGRATIONS: await readD1Migrations(`${root}migrations`),
         },
       },

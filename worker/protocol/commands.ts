@@ -58,3 +58,31 @@ export const COMMAND_PATHS = {
   remove: (name: string) => `/v1/instances/${encodeURIComponent(name)}`,
   sendText: (name: string) => `/v1/instances/${encodeURIComponent(name)}/send-text`,
 } as const;
+
+/** HTTP method of each command (added with the worker's command client; both sides use it). */
+export const COMMAND_METHODS = {
+  health: "GET",
+  list: "GET",
+  state: "GET",
+  connect: "POST",
+  restart: "POST",
+  logout: "POST",
+  remove: "DELETE",
+  sendText: "POST",
+} as const satisfies Record<keyof typeof COMMAND_PATHS, "GET" | "POST" | "DELETE">;
+
+/** GET /v1/health */
+export const healthResponseSchema = z.object({
+  status: z.literal("ok"),
+  connector: z.string(),
+  version: z.string(),
+  instances: z.number().int(),
+  /** Events written to the connector's outbox and not yet accepted by the worker. */
+  outboxPending: z.number().int(),
+});
+
+/** GET /v1/instances */
+export const instanceListResponseSchema = z.object({ instances: z.array(instanceStatusSchema) });
+
+/** GET state, POST connect / restart / logout answer with InstanceStatus; DELETE remove with this. */
+export const removeResponseSchema = z.object({ instance: z.string(), removed: z.literal(true) });

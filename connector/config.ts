@@ -1,0 +1,109 @@
+// Connector configuration: parsed once from the environment with zod at process start.
+// Nothing else in the connector reads process.env; everything takes a ConnectorConfig.
+import { hostname } from "node:os";
+import { z } from "zod";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** Timings that are not environment variables; tests shorten them. */
+export type ConnectorTuning = {
+  forwardLingerMs: number;
+  forwardRetryBaseMs: number;
+  forwardRetryMaxMs: number;
+  forwardRequestTimeoutMs: number;
+  reconnectBaseMs: number;
+  reconnectMaxMs: number;
+  connectWaitMs: number;
+  shutdownFlushMs: number;
+  mediaDownloadTimeoutMs: number;
+};
+
+export const DEFAULT_TUNING: ConnectorTuning = {
+  forwardLingerMs: 200,
+  forwardRetryBaseMs: 500,
+  forwardRetryMaxMs: 30_000,
+  forwardRequestTimeoutMs: 15_000,
+  reconnectBaseMs: 1_000,
+  reconnectMaxMs: 60_000,
+  connectWaitMs: 10_000,
+  shutdownFlushMs: 5_000,
+  mediaDownloadTimeoutMs: 10_000,
+};
+
+/** `c1` unless the host name gives something usable (the worker accepts 1–64 chars). */
+export function defaultConnectorId(host: string = hostname()): string {
+  const cleaned = host.toLowerCase().replace(/[^a-z0-9._-]/g, "-").slice(0, 64);
+  return cleaned.length > 0 ? cleaned : "c1";
+}
+
+const integer = (fallback: number, min: number) => z.coerce.number().int().min(min).default(fallback);
+
+const envSchema = z.object({
+  WORKER_URL: z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" }),
+  CONNECTOR_SECRET: z.string({ error: "is required" }).min(1, { error: "must not be empty" }),
+  CONNECTOR_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "must be 1-64 characters of A-Z a-z 0-9 . _ -" })
+    .optional(),
+  CONNECTOR_PORT: integer(8788, 0).pipe(z.number().max(65535)),
+  CONNECTOR_HOST: z.string().min(1).default("127.0.0.1"),
+  DATA_DIR: z.string().min(1).default("./.data/connector"),
+  WA_WEBSOCKET_URL: z.url({ protocol: /^wss?$/, error: "must be a ws:// or wss:// URL" }).optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  BAILEYS_LOG_LEVEL: z.enum(LOG_LEVELS).default("error"),
+  OUTBOX_MAX_EVENTS: integer(1_000_000, 1),
+  OUTBOX_MAX_BYTES: integer(1024 * 1024 * 1024, 1024),
+  MEDIA_MAX_BYTES: integer(2 * 1024 * 1024, 0),
+});
+
+export type ConnectorConfig = {
+  workerUrl: string;
+  connectorSecret: string;
+  connectorId: string;
+  port: number;
+  host: string;
+  dataDir: string;
+  waWebSocketUrl: string | undefined;
+  logLevel: (typeof LOG_LEVELS)[number];
+  baileysLogLevel: (typeof LOG_LEVELS)[number];
+  outboxMaxEvents: number;
+  outboxMaxBytes: number;
+  mediaMaxBytes: number;
+  tuning: ConnectorTuning;
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Empty strings count as unset, so `FOO=` in a .env file falls back to the default. */
+function withoutEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== "") result[key] = value;
+  return result;
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>, tuning: Partial<ConnectorTuning> = {}): ConnectorConfig {
+  const parsed = envSchema.safeParse(withoutEmpty(env));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(env)"}: ${issue.message}`);
+    throw new ConfigError(`invalid connector configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    workerUrl: e.WORKER_URL.replace(/\/+$/, ""),
+    connectorSecret: e.CONNECTOR_SECRET,
+    connectorId: e.CONNECTOR_ID ?? defaultConnectorId(),
+    port: e.CONNECTOR_PORT,
+    host: e.CONNECTOR_HOST,
+    dataDir: e.DATA_DIR,
+    waWebSocketUrl: e.WA_WEBSOCKET_URL,
+    logLevel: e.LOG_LEVEL,
+    baileysLogLevel: e.BAILEYS_LOG_LEVEL,
+    outboxMaxEvents: e.OUTBOX_MAX_EVENTS,
+    outboxMaxBytes: e.OUTBOX_MAX_BYTES,
+    mediaMaxBytes: e.MEDIA_MAX_BYTES,
+    tuning: { ...DEFAULT_TUNING, ...tuning },
+  };
+}

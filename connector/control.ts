@@ -1,0 +1,136 @@
+// Control API (worker → connector commands, SPEC §5) on node:http. Every request must carry a
+// valid connector signature; routes are COMMAND_PATHS of worker/protocol/commands.ts. Handlers
+// stay thin: validate, call the registry, shape the answer.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import { connectRequestSchema, sendTextRequestSchema } from "../worker/protocol/commands.ts";
+import { instanceNameSchema } from "../worker/protocol/envelope.ts";
+import { CONNECTOR_SIGNATURE_HEADER, CONNECTOR_TIMESTAMP_HEADER, verifyConnectorRequest } from "../worker/protocol/signing.ts";
+import type { InstanceRegistry } from "./instances.ts";
+import { NotConnectedError, sendText } from "./send-text.ts";
+import { errorMessage } from "./session-events.ts";
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export type ControlDeps = {
+  registry: InstanceRegistry;
+  secret: string;
+  connectorId: string;
+  version: string;
+  outboxPending: () => number;
+  now: () => number;
+  logger: Logger;
+};
+
+type Reply = { status: number; body: unknown };
+type Route = { method: string[]; pattern: RegExp; handle: (deps: ControlDeps, name: string, body: unknown) => Promise<Reply> };
+
+const ok = (body: unknown): Reply => ({ status: 200, body });
+const fail = (status: number, error: string, message: string): Reply => ({ status, body: { error, message } });
+
+const ROUTES: Route[] = [
+  {
+    method: ["GET"],
+    pattern: /^\/v1\/health$/,
+    handle: async (d) => ok({ status: "ok", connector: d.connectorId, version: d.version, instances: d.registry.list().length, outboxPending: d.outboxPending() }),
+  },
+  { method: ["GET"], pattern: /^\/v1\/instances$/, handle: async (d) => ok({ instances: d.registry.list() }) },
+  { method: ["GET"], pattern: /^\/v1\/instances\/([^/]+)$/, handle: async (d, name) => ok(d.registry.status(name)) },
+  {
+    method: ["DELETE"],
+    pattern: /^\/v1\/instances\/([^/]+)$/,
+    handle: async (d, name) => {
+      await d.registry.remove(name);
+      return ok({ instance: name, removed: true });
+    },
+  },
+  {
+    method: ["POST"],
+    pattern: /^\/v1\/instances\/([^/]+)\/connect$/,
+    handle: async (d, name, body) => {
+      const parsed = connectRequestSchema.safeParse(body ?? {});
+      if (!parsed.success) return fail(400, "invalid_request", `number: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+      return ok(await d.registry.getOrCreate(name).connect(parsed.data.number ?? undefined));
+    },
+  },
+  { method: ["POST", "PUT"], pattern: /^\/v1\/instances\/([^/]+)\/restart$/, handle: async (d, name) => ok(await d.registry.getOrCreate(name).restart()) },
+  { method: ["POST", "DELETE"], pattern: /^\/v1\/instances\/([^/]+)\/logout$/, handle: async (d, name) => ok(await d.registry.logout(name)) },
+  { method: ["POST"], pattern: /^\/v1\/instances\/([^/]+)\/send-text$/, handle: sendTextRoute },
+];
+
+async function sendTextRoute(d: ControlDeps, name: string, body: unknown): Promise<Reply> {
+  const parsed = sendTextRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
+    return fail(400, "invalid_request", issues.join("; "));
+  }
+  const session = d.registry.get(name);
+  if (!session?.isOpen()) return fail(409, "not_connected", `instance ${name} is not connected`);
+  try {
+    return ok(await sendText(session, parsed.data));
+  } catch (error) {
+    if (error instanceof NotConnectedError) return fail(409, "not_connected", error.message);
+    d.logger.warn({ instance: name, err: errorMessage(error) }, "send-text failed");
+    return fail(502, "send_failed", errorMessage(error));
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error("body too large"));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function route(deps: ControlDeps, req: IncomingMessage, raw: string): Promise<Reply> {
+  const check = await verifyConnectorRequest(deps.secret, header(req, CONNECTOR_TIMESTAMP_HEADER), header(req, CONNECTOR_SIGNATURE_HEADER), raw, deps.now());
+  if (!check.ok) return fail(401, "unauthorized", `signature ${check.reason}`);
+  const path = new URL(req.url ?? "/", "http://connector").pathname;
+  const matches = ROUTES.filter((r) => r.pattern.test(path));
+  if (matches.length === 0) return fail(404, "not_found", `no route for ${path}`);
+  const match = matches.find((r) => r.method.includes(req.method ?? "GET"));
+  if (!match) return fail(405, "method_not_allowed", `${req.method} is not allowed on ${path}`);
+  const name = decodeURIComponent(match.pattern.exec(path)?.[1] ?? "");
+  if (match.pattern.source.includes("([^/]+)") && !instanceNameSchema.safeParse(name).success) {
+    return fail(400, "invalid_request", "instance name must be 1-64 characters of A-Z a-z 0-9 . _ -");
+  }
+  let body: unknown;
+  try {
+    body = raw ? JSON.parse(raw) : undefined;
+  } catch {
+    return fail(400, "invalid_request", "body is not valid JSON");
+  }
+  return match.handle(deps, name, body);
+}
+
+async function handle(deps: ControlDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let reply: Reply;
+  try {
+    reply = await route(deps, req, await readBody(req));
+  } catch (error) {
+    deps.logger.error({ err: errorMessage(error), path: req.url }, "control request failed");
+    reply = fail(500, "internal", "internal error");
+  }
+  const text = JSON.stringify(reply.body);
+  res.writeHead(reply.status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+  deps.logger.info({ method: req.method, path: req.url, status: reply.status }, "control request");
+}
+
+export function createControlServer(deps: ControlDeps): Server {
+  return createServer((req, res) => void handle(deps, req, res));
+}

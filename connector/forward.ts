@@ -1,0 +1,165 @@
+// Forwarder: drains the outbox to `${WORKER_URL}/connector/v1/events` in signed batches, oldest
+// first (so per-instance order holds), deleting rows only after a 200. 5xx/429/network → the
+// same batch again after a capped backoff; 400 → quarantine the events it names, else bisect.
+import type { Logger } from "pino";
+import { INGEST_PATH, MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH } from "../worker/protocol/envelope.ts";
+import { connectorSignatureHeaders } from "../worker/protocol/signing.ts";
+import type { ConnectorTuning } from "./config.ts";
+import type { Outbox, OutboxRow } from "./outbox.ts";
+import { backoffDelay } from "./reconnect-policy.ts";
+
+/** Headroom under the worker's 5 MiB limit for the envelope and signing slack. */
+export const FORWARD_BATCH_BYTES = Math.floor(MAX_BATCH_BYTES * 0.9);
+
+export type ForwarderDeps = {
+  outbox: Outbox;
+  workerUrl: string;
+  connectorId: string;
+  secret: string;
+  tuning: ConnectorTuning;
+  logger: Logger;
+  fetch: typeof fetch;
+  now: () => number;
+  random: () => number;
+};
+
+type Outcome = { kind: "sent" } | { kind: "retry"; reason: string } | { kind: "rejected"; body: string };
+
+export class Forwarder {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private urgent = false;
+  private failures = 0;
+  /** Shrunk after a 400 that named nothing, to bisect down to the bad event. */
+  private batchLimit = MAX_EVENTS_PER_BATCH;
+
+  constructor(private readonly deps: ForwarderDeps) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.deps.outbox.onAppend(() => this.notify());
+    this.loop = this.run();
+  }
+
+  notify(): void {
+    this.wake?.();
+  }
+
+  /** Sends what is pending without lingering; resolves when empty or after `timeoutMs`. */
+  async flush(timeoutMs: number): Promise<boolean> {
+    const deadline = this.deps.now() + timeoutMs;
+    this.urgent = true;
+    this.notify();
+    while (this.deps.outbox.pending().events > 0 && this.deps.now() < deadline && this.running) await sleep(20);
+    this.urgent = false;
+    return this.deps.outbox.pending().events === 0;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.notify();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      if (this.deps.outbox.pending().events === 0) {
+        await this.waitForWake(60_000);
+        continue;
+      }
+      if (!this.urgent) await this.waitForWake(this.deps.tuning.forwardLingerMs, true);
+      await this.drain();
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.running) {
+      const batch = this.deps.outbox.peek(this.batchLimit, FORWARD_BATCH_BYTES);
+      if (batch.length === 0) return;
+      const outcome = await this.post(batch);
+      if (outcome.kind === "sent") this.onSent(batch);
+      else if (outcome.kind === "rejected") this.onRejected(batch, outcome.body);
+      else if (!(await this.backoff(outcome.reason, batch.length))) return;
+    }
+  }
+
+  private onSent(batch: OutboxRow[]): void {
+    this.deps.outbox.remove(batch);
+    if (this.failures > 0) this.deps.logger.info({ afterFailures: this.failures }, "forward: worker reachable again");
+    this.failures = 0;
+    this.deps.logger.debug({ events: batch.length }, "forward: batch accepted");
+  }
+
+  private onRejected(batch: OutboxRow[], body: string): void {
+    const named = namedIndexes(body).filter((i) => i < batch.length);
+    if (batch.length === 1 || named.length > 0) {
+      const bad = batch.length === 1 ? batch : named.map((i) => batch[i]!);
+      this.deps.outbox.quarantine(bad, `worker 400: ${body.slice(0, 500)}`);
+      this.deps.logger.error({ eventIds: bad.map((r) => r.id), response: body.slice(0, 500) }, "forward: worker rejected events, quarantined");
+      this.batchLimit = MAX_EVENTS_PER_BATCH;
+      return;
+    }
+    this.batchLimit = Math.max(1, Math.ceil(batch.length / 2));
+    this.deps.logger.warn({ events: batch.length, nextBatch: this.batchLimit }, "forward: worker rejected a batch, bisecting");
+  }
+
+  /** Waits before a retry; false when stopped meanwhile. */
+  private async backoff(reason: string, size: number): Promise<boolean> {
+    const { forwardRetryBaseMs: baseMs, forwardRetryMaxMs: maxMs } = this.deps.tuning;
+    const delay = backoffDelay(this.failures, { baseMs, maxMs }, this.deps.random());
+    this.failures += 1;
+    const log = this.failures === 1 || this.failures % 20 === 0 ? "warn" : "debug";
+    this.deps.logger[log]({ reason, events: size, attempt: this.failures, retryInMs: delay }, "forward: worker unavailable, will retry");
+    await this.waitForWake(delay, true);
+    return this.running;
+  }
+
+  private async post(batch: OutboxRow[]): Promise<Outcome> {
+    const body = `{"connector":${JSON.stringify(this.deps.connectorId)},"events":[${batch.map((r) => r.body).join(",")}]}`;
+    const headers = await connectorSignatureHeaders(this.deps.secret, body, this.deps.now());
+    try {
+      const response = await this.deps.fetch(`${this.deps.workerUrl}${INGEST_PATH}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body,
+        signal: AbortSignal.timeout(this.deps.tuning.forwardRequestTimeoutMs),
+      });
+      const text = await response.text().catch(() => "");
+      if (response.status === 200) return { kind: "sent" };
+      if (response.status === 400 || response.status === 413) return { kind: "rejected", body: text || `HTTP ${response.status}` };
+      return { kind: "retry", reason: `HTTP ${response.status}` };
+    } catch (error) {
+      return { kind: "retry", reason: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /** Sleeps up to `ms`; `interruptible` lets notify() (or stop) end it early only when urgent or stopping. */
+  private waitForWake(ms: number, onlyUrgent = false): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        if (self.wake === wake) self.wake = undefined;
+        resolve();
+      }
+      const wake = (): void => {
+        if (!onlyUrgent || this.urgent || !this.running) done();
+      };
+      this.wake = wake;
+    });
+  }
+}
+
+/** Indexes of events a 400 body names, e.g. zod paths `events.3.id` or `events[3]`. */
+export function namedIndexes(body: string): number[] {
+  const found = new Set<number>();
+  for (const match of body.matchAll(/events(?:\.|\[|",\s*)(\d+)/g)) found.add(Number(match[1]));
+  return [...found].sort((a, b) => a - b);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

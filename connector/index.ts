@@ -1,0 +1,148 @@
+// Composition root of the connector: wires config, stores, forwarder, sessions and the control
+// API. `startConnector` runs it in-process (tests, e2e); run as a script it reads the
+// environment once, starts, and shuts down gracefully on SIGTERM/SIGINT.
+import { mkdirSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import makeWASocket, { downloadMediaMessage } from "@whiskeysockets/baileys";
+import pino, { type Logger } from "pino";
+import packageJson from "../package.json" with { type: "json" };
+import { SqliteAuthStore } from "./auth-store.ts";
+import { ConfigError, parseConfig, type ConnectorConfig } from "./config.ts";
+import { createControlServer } from "./control.ts";
+import { FORWARD_BATCH_BYTES, Forwarder } from "./forward.ts";
+import { InstanceRegistry } from "./instances.ts";
+import { Outbox } from "./outbox.ts";
+import type { MediaDownloader, SocketFactory } from "./socket-types.ts";
+
+export const CONNECTOR_VERSION: string = packageJson.version;
+
+export type ConnectorDeps = {
+  socketFactory?: SocketFactory;
+  fetch?: typeof fetch;
+  now?: () => number;
+  random?: () => number;
+  logger?: Logger;
+  downloadMedia?: MediaDownloader;
+};
+
+export type RunningConnector = {
+  /** Base URL of the control API, e.g. http://127.0.0.1:8788 */
+  url: string;
+  port: number;
+  registry: InstanceRegistry;
+  outbox: Outbox;
+  forwarder: Forwarder;
+  /** Graceful stop; `flush: false` simulates a crash (the outbox keeps what was not sent). */
+  stop(options?: { flush?: boolean }): Promise<void>;
+};
+
+const defaultDownload: MediaDownloader = async (message, socket, logger) =>
+  downloadMediaMessage(message, "buffer", {}, { logger, reuploadRequest: socket.updateMediaMessage });
+
+export async function startConnector(config: ConnectorConfig, deps: ConnectorDeps = {}): Promise<RunningConnector> {
+  const logger = deps.logger ?? pino({ level: config.logLevel, base: { service: "connector", connector: config.connectorId } });
+  const now = deps.now ?? Date.now;
+  mkdirSync(config.dataDir, { recursive: true });
+  const authStore = new SqliteAuthStore(join(config.dataDir, "auth.sqlite"));
+  const outboxLogger = logger.child({ component: "outbox" });
+  const outbox = new Outbox(join(config.dataDir, "outbox.sqlite"), {
+    maxEvents: config.outboxMaxEvents,
+    maxBytes: config.outboxMaxBytes,
+    maxEventBytes: FORWARD_BATCH_BYTES - 1024,
+    logger: outboxLogger,
+  });
+  const random = deps.random ?? Math.random;
+  const forwarder = new Forwarder({
+    outbox,
+    workerUrl: config.workerUrl,
+    connectorId: config.connectorId,
+    secret: config.connectorSecret,
+    tuning: config.tuning,
+    logger: logger.child({ component: "forward" }),
+    fetch: deps.fetch ?? fetch,
+    now,
+    random,
+  });
+  const registry = new InstanceRegistry({
+    config,
+    logger,
+    authStore,
+    emit: (events) => void outbox.append(events),
+    socketFactory: deps.socketFactory ?? makeWASocket,
+    downloadMedia: deps.downloadMedia ?? defaultDownload,
+    now,
+    random,
+  });
+  forwarder.start();
+
+  const restored = registry.restorable();
+  if (restored.length > 0) {
+    const payload = { connector: config.connectorId, version: CONNECTOR_VERSION };
+    outbox.append(restored.map((s) => ({ instance: s.name, type: "connector.startup", at: now(), me: s.me() ?? null, payload })));
+  }
+  for (const session of restored) session.resume();
+
+  const server = createControlServer({
+    registry,
+    secret: config.connectorSecret,
+    connectorId: config.connectorId,
+    version: CONNECTOR_VERSION,
+    outboxPending: () => outbox.pending().events,
+    now,
+    logger: logger.child({ component: "control" }),
+  });
+  await new Promise<void>((resolveListen, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolveListen());
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, host: config.host, restored: restored.map((s) => s.name), version: CONNECTOR_VERSION }, "connector started");
+
+  let stopping: Promise<void> | undefined;
+  const stop = ({ flush = true }: { flush?: boolean } = {}): Promise<void> => {
+    stopping ??= (async () => {
+      await new Promise<void>((done) => server.close(() => done()));
+      server.closeAllConnections();
+      await registry.shutdown();
+      if (flush) await forwarder.flush(config.tuning.shutdownFlushMs);
+      await forwarder.stop();
+      outbox.close();
+      authStore.close();
+      logger.info({ flushed: flush, pending: flush ? undefined : "kept on disk" }, "connector stopped");
+    })();
+    return stopping;
+  };
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  return { url: `http://${host}:${port}`, port, registry, outbox, forwarder, stop };
+}
+
+async function main(): Promise<void> {
+  let config: ConnectorConfig;
+  try {
+    config = parseConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  config = { ...config, dataDir: resolve(config.dataDir) };
+  const connector = await startConnector(config);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    void connector.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+    process.stderr.write(`received ${signal}, shutting down\n`);
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`connector failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,366 @@
+// One instance's socket state machine: owns its Baileys socket (a new one per reconnect), its
+// in-memory auth state, and an ordered event queue. Events are handled one at a time, every
+// handler guarded; creds are saved and never forwarded; reconnects follow reconnect-policy.ts.
+import {
+  Browsers,
+  jidNormalizedUser,
+  type AuthenticationState,
+  type BaileysEventMap,
+  type ConnectionState as BaileysConnectionState,
+  type GroupMetadata,
+  type UserFacingSocketConfig,
+} from "@whiskeysockets/baileys";
+import type { Logger } from "pino";
+import type { ConnectionState, InstanceStatus } from "../worker/protocol/commands.ts";
+import type { SqliteAuthStore } from "./auth-store.ts";
+import { isPaired } from "./auth-store.ts";
+import type { ConnectorConfig } from "./config.ts";
+import { qrDataUrl } from "./event-enrich.ts";
+import { toJsonSafe } from "./json-safe.ts";
+import { BoundedCache, MessageStore } from "./memory-cache.ts";
+import type { NewEvent } from "./outbox.ts";
+import { backoffDelay, decideReconnect, disconnectInfo } from "./reconnect-policy.ts";
+import { errorMessage, prepareUpsert, trackGroups, type EventContext } from "./session-events.ts";
+import type { ConnectorSocket, MediaDownloader, SocketFactory } from "./socket-types.ts";
+
+export type SessionDeps = {
+  config: ConnectorConfig;
+  logger: Logger;
+  baileysLogger: Logger;
+  authStore: SqliteAuthStore;
+  /** Durably stores events (the outbox); throws only if the disk fails. */
+  emit: (events: NewEvent[]) => void;
+  socketFactory: SocketFactory;
+  downloadMedia: MediaDownloader;
+  now: () => number;
+  random: () => number;
+};
+
+type Qr = { code: string; base64: string; count: number };
+
+export class InstanceSession {
+  sock: ConnectorSocket | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private auth: AuthenticationState | undefined;
+  private state: ConnectionState = "close";
+  private statusReason: number | null = null;
+  private qr: Qr | null = null;
+  private pairingCode: string | null = null;
+  private pairingNumber: string | undefined;
+  private pairingRequested = false;
+  private pairingFailed = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private attempts = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly changeListeners = new Set<() => void>();
+  readonly ctx: EventContext;
+  private readonly retryCounter = new BoundedCache<number>(10_000, 60 * 60 * 1000);
+
+  constructor(
+    readonly name: string,
+    private readonly deps: SessionDeps,
+  ) {
+    this.ctx = {
+      messages: new MessageStore(),
+      groups: new BoundedCache<GroupMetadata>(500, 60 * 60 * 1000, deps.now),
+      downloadMedia: deps.downloadMedia,
+      mediaMaxBytes: deps.config.mediaMaxBytes,
+      mediaTimeoutMs: deps.config.tuning.mediaDownloadTimeoutMs,
+      logger: deps.logger,
+    };
+  }
+
+  status(): InstanceStatus {
+    return {
+      instance: this.name,
+      state: this.state,
+      statusReason: this.statusReason,
+      me: this.me() ?? null,
+      qr: this.qr,
+      pairingCode: this.pairingCode,
+    };
+  }
+
+  me(): { id: string; name: string | null } | undefined {
+    const user = this.sock?.user ?? this.auth?.creds.me;
+    if (!user?.id) return undefined;
+    return { id: jidNormalizedUser(user.id), name: user.name ?? user.notify ?? null };
+  }
+
+  isOpen(): boolean {
+    return this.state === "open" && this.sock !== undefined;
+  }
+
+  isRunning(): boolean {
+    return this.sock !== undefined || this.reconnectTimer !== undefined;
+  }
+
+  /** Starts a socket from saved credentials (restore after a restart). */
+  resume(): void {
+    if (!this.isRunning()) this.openSocket();
+  }
+
+  /** The connect command: start or reuse the socket, then wait briefly for a QR, pairing code or open. */
+  async connect(number: string | undefined): Promise<InstanceStatus> {
+    if (number && number !== this.pairingNumber) {
+      this.pairingNumber = number;
+      this.pairingRequested = false;
+      this.pairingFailed = false;
+    }
+    if (!this.isRunning()) {
+      this.resetUnpairedCreds();
+      this.qr = null;
+      this.pairingCode = null;
+      this.pairingRequested = false;
+      this.pairingFailed = false;
+      this.attempts = 0;
+      this.openSocket();
+    } else if (this.sock && this.qr && this.pairingNumber && !this.pairingRequested) {
+      await this.requestPairingCode(this.sock);
+    }
+    await this.waitForProgress(this.deps.config.tuning.connectWaitMs);
+    return this.status();
+  }
+
+  async restart(): Promise<InstanceStatus> {
+    const hadSocket = this.isRunning();
+    await this.teardown();
+    if (hadSocket || this.hasPairedCreds()) {
+      this.attempts = 0;
+      this.openSocket();
+      await this.waitForProgress(this.deps.config.tuning.connectWaitMs);
+    }
+    return this.status();
+  }
+
+  /** Unlinks the device (when connected), wipes credentials, reports close/401. */
+  async logout(): Promise<InstanceStatus> {
+    const sock = this.sock;
+    const wasOpen = this.state === "open";
+    const hadSession = this.isRunning() || this.auth !== undefined;
+    this.detach();
+    this.clearReconnectTimer();
+    if (sock && wasOpen) await sock.logout().catch((e: unknown) => this.deps.logger.warn({ err: errorMessage(e) }, "logout request failed"));
+    if (sock) await sock.end(undefined).catch(() => undefined);
+    this.wipeCreds();
+    this.setState("close", 401);
+    if (hadSession) {
+      const lastDisconnect = { error: { message: "Intentional Logout", statusCode: 401 }, date: new Date(this.deps.now()) };
+      await this.enqueue(() => this.forward("connection.update", { connection: "close", lastDisconnect }));
+    }
+    return this.status();
+  }
+
+  /** Graceful stop (shutdown): ends the socket without logging out and waits for queued events. */
+  async shutdown(): Promise<void> {
+    await this.teardown();
+    await this.queue;
+  }
+
+  /** Runs `work` after every event already queued for this instance (keeps order). */
+  enqueue(work: () => unknown): Promise<void> {
+    const next = Promise.resolve().then(async () => {
+      try {
+        await work();
+      } catch (error) {
+        this.deps.logger.error({ err: errorMessage(error) }, "event handler failed");
+      }
+    });
+    this.queue = next;
+    return next;
+  }
+
+  /** Writes one event for this instance to the outbox. */
+  forward(type: string, payload: unknown): void {
+    this.deps.emit([{ instance: this.name, type, at: this.deps.now(), me: this.me() ?? null, payload: toJsonSafe(payload) }]);
+  }
+
+  wipeCreds(): void {
+    this.deps.authStore.wipe(this.name);
+    this.auth = undefined;
+  }
+
+  private hasPairedCreds(): boolean {
+    const creds = this.auth?.creds ?? this.deps.authStore.loadCreds(this.name);
+    return creds !== undefined && isPaired(creds);
+  }
+
+  /** An abandoned QR / pairing-code attempt leaves half-set creds; start such instances fresh. */
+  private resetUnpairedCreds(): void {
+    if (!this.hasPairedCreds()) this.wipeCreds();
+  }
+
+  private openSocket(): void {
+    this.clearReconnectTimer();
+    this.auth ??= this.deps.authStore.authState(this.name, this.deps.baileysLogger);
+    const sock = this.deps.socketFactory(this.socketConfig(this.auth));
+    this.sock = sock;
+    this.setState("connecting", this.statusReason);
+    this.unsubscribe = sock.ev.process((events) => this.onEvents(sock, events));
+  }
+
+  private socketConfig(auth: AuthenticationState): UserFacingSocketConfig {
+    const { waWebSocketUrl } = this.deps.config;
+    return {
+      auth,
+      logger: this.deps.baileysLogger,
+      browser: Browsers.ubuntu("Chrome"),
+      markOnlineOnConnect: false,
+      syncFullHistory: false,
+      getMessage: async (key) => this.ctx.messages.content(key.id),
+      cachedGroupMetadata: async (jid) => this.ctx.groups.get<GroupMetadata>(jid),
+      msgRetryCounterCache: this.retryCounter,
+      ...(waWebSocketUrl ? { waWebSocketUrl } : {}),
+    };
+  }
+
+  /** Called synchronously by Baileys for every emission: save creds now, queue the rest in order. */
+  private onEvents(sock: ConnectorSocket, events: Partial<BaileysEventMap>): void {
+    if (events["creds.update"] && sock === this.sock && this.auth) {
+      try {
+        this.deps.authStore.saveCreds(this.name, this.auth.creds);
+      } catch (error) {
+        this.deps.logger.error({ err: errorMessage(error) }, "saving credentials failed");
+      }
+    }
+    void this.enqueue(() => this.handleEvents(sock, events));
+  }
+
+  private async handleEvents(sock: ConnectorSocket, events: Partial<BaileysEventMap>): Promise<void> {
+    for (const [type, payload] of Object.entries(events)) {
+      
+      try {
+        await this.handleEvent(sock, type, payload);
+      } catch (error) {
+        this.deps.logger.error({ type, err: errorMessage(error) }, "event handler failed");
+      }
+    }
+  }
+
+  private async handleEvent(sock: ConnectorSocket, type: string, payload: unknown): Promise<void> {
+    if (type === "connection.update") return this.onConnectionUpdate(sock, payload as Partial<BaileysConnectionState>);
+    if (type === "messages.upsert") {
+      const upsert = await prepareUpsert(this.ctx, sock, payload as BaileysEventMap["messages.upsert"]);
+      if (upsert !== undefined) this.forward(type, upsert);
+      return;
+    }
+    trackGroups(this.ctx, type, payload);
+    this.forward(type, payload);
+  }
+
+  private async onConnectionUpdate(sock: ConnectorSocket, update: Partial<BaileysConnectionState>): Promise<void> {
+    const current = sock === this.sock;
+    const payload = toJsonSafe(update) as Record<string, unknown>;
+    if (update.qr && current) Object.assign(payload, await this.onQr(sock, update.qr));
+    if (current && update.connection === "open") this.onOpen();
+    if (current && update.connection === "close") this.onClose(update.lastDisconnect?.error);
+    this.forward("connection.update", payload);
+  }
+
+  private async onQr(sock: ConnectorSocket, code: string): Promise<Record<string, unknown>> {
+    const base64 = await qrDataUrl(code);
+    this.qr = { code, base64, count: (this.qr?.count ?? 0) + 1 };
+    if (this.pairingNumber && !this.pairingRequested) await this.requestPairingCode(sock);
+    this.notifyChange();
+    return { qrBase64: base64, qrCount: this.qr.count, ...(this.pairingCode ? { pairingCode: this.pairingCode } : {}) };
+  }
+
+  private async requestPairingCode(sock: ConnectorSocket): Promise<void> {
+    if (!this.pairingNumber) return;
+    this.pairingRequested = true;
+    try {
+      this.pairingCode = await sock.requestPairingCode(this.pairingNumber);
+    } catch (error) {
+      this.pairingFailed = true;
+      this.deps.logger.warn({ err: errorMessage(error) }, "pairing code request failed");
+    }
+    this.notifyChange();
+  }
+
+  private onOpen(): void {
+    this.attempts = 0;
+    this.qr = null;
+    this.pairingCode = null;
+    this.pairingNumber = undefined;
+    this.pairingRequested = false;
+    this.setState("open", 200);
+    this.deps.logger.info({ me: this.me()?.id }, "connection open");
+  }
+
+  private onClose(error: unknown): void {
+    const { statusCode, message } = disconnectInfo(error);
+    const decision = decideReconnect(statusCode, message);
+    this.detach();
+    this.qr = null;
+    this.setState("close", statusCode ?? null);
+    const log = decision.action === "reconnect-now" ? "info" : decision.action === "reconnect-backoff" ? "warn" : "error";
+    this.deps.logger[log]({ statusCode, reason: message, action: decision.action }, "connection closed");
+    if (decision.action === "reconnect-now") this.openSocket();
+    else if (decision.action === "reconnect-backoff") this.scheduleReconnect();
+    else if (decision.action === "logged-out") this.wipeCreds();
+  }
+
+  private scheduleReconnect(): void {
+    const { reconnectBaseMs: baseMs, reconnectMaxMs: maxMs } = this.deps.config.tuning;
+    const delay = backoffDelay(this.attempts, { baseMs, maxMs }, this.deps.random());
+    this.attempts += 1;
+    this.clearReconnectTimer();
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.openSocket();
+    }, delay);
+  }
+
+  private clearReconnectTimer(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+  }
+
+  /** Forgets the current socket: events it already queued are still forwarded, later ones are not received. */
+  private detach(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.sock = undefined;
+  }
+
+  private async teardown(): Promise<void> {
+    const sock = this.sock;
+    this.clearReconnectTimer();
+    this.detach();
+    if (sock) await sock.end(undefined).catch((e: unknown) => this.deps.logger.warn({ err: errorMessage(e) }, "socket end failed"));
+    this.setState("close", this.statusReason);
+  }
+
+  private setState(state: ConnectionState, statusReason: number | null): void {
+    this.state = state;
+    this.statusReason = statusReason;
+    this.notifyChange();
+  }
+
+  private notifyChange(): void {
+    for (const listener of [...this.changeListeners]) listener();
+  }
+
+  private progressed(): boolean {
+    if (this.state === "open") return true;
+    if (this.state === "close" && !this.isRunning()) return true;
+    if (!this.qr) return false;
+    return !this.pairingNumber || this.pairingCode !== null || this.pairingFailed;
+  }
+
+  private waitForProgress(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.changeListeners.delete(check);
+        resolve();
+      };
+      const check = (): void => {
+        if (this.progressed()) finish();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      this.changeListeners.add(check);
+      check();
+    });
+  }
+}

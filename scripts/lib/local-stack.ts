@@ -1,0 +1,97 @@
+// A throwaway local worker for the bench and the drills: its own persist dir, spare port,
+// migrations applied, vars overridden with --var, an instance with a webhook on a local receiver.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setUpInstance, type ApiTarget } from "./api.ts";
+import type { IngestTarget } from "./ingest-client.ts";
+import type { GroupProcess } from "./proc.ts";
+import { applyLocalMigrations, startWorker, waitForHttp } from "./wrangler.ts";
+
+export async function sparePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface LocalWorker {
+  dir: string;
+  port: number;
+  baseUrl: string;
+  vars: Record<string, string>;
+  api: ApiTarget;
+  ingest: IngestTarget;
+  proc: GroupProcess;
+  logFile: string;
+  /** Starts the worker again on the same port and persist dir (after a kill). */
+  restart(): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops the worker and deletes its persist dir. */
+  dispose(): Promise<void>;
+}
+
+export interface LocalWorkerOptions {
+  vars?: Record<string, string>;
+  testScheduled?: boolean;
+  label: string;
+}
+
+export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
+  const dir = mkdtempSync(join(tmpdir(), `l2msg-${options.label}-`));
+  const persistTo = join(dir, "state");
+  await applyLocalMigrations(persistTo);
+  const port = await sparePort();
+  const apiKey = randomBytes(24).toString("base64url");
+  const secret = randomBytes(24).toString("base64url");
+  const vars = {
+    AUTHENTICATION_API_KEY: apiKey,
+    CONNECTOR_SECRET: secret,
+    WEBHOOK_ALLOW_PRIVATE_URLS: "true",
+    SERVER_URL: `http://127.0.0.1:${port}`,
+    ...options.vars,
+  };
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const logFile = join(dir, "worker.log");
+  const launch = async () => {
+    const proc = startWorker({ port, persistTo, vars, testScheduled: options.testScheduled, logFile });
+    try {
+      await waitForHttp(`${baseUrl}/openapi.json`, 90_000, proc);
+    } catch (error) {
+      await proc.stop("SIGKILL");
+      throw error;
+    }
+    return proc;
+  };
+  const worker: LocalWorker = {
+    dir,
+    port,
+    baseUrl,
+    vars,
+    api: { baseUrl, apiKey },
+    ingest: { baseUrl, secret, connectorId: `${options.label}-client` },
+    proc: await launch(),
+    logFile,
+    restart: async () => {
+      worker.proc = await launch();
+    },
+    stop: (signal = "SIGTERM") => worker.proc.stop(signal),
+    dispose: async () => {
+      await worker.proc.stop("SIGTERM");
+      if (!process.env.L2MSG_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return worker;
+}
+
+/** Creates `instance` with a MESSAGES_UPSERT webhook pointing at `receiverUrl`. */
+export async function withInstance(worker: LocalWorker, instance: string, receiverUrl: string): Promise<void> {
+  await setUpInstance(worker.api, instance, receiverUrl);
+}

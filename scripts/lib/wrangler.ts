@@ -1,0 +1,73 @@
+// Local worker lifecycle for scripts: apply D1 migrations and run `wrangler dev` in local mode
+// (no Cloudflare account, no login, no telemetry, no Request.cf fetch). Local only: 127.0.0.1.
+import { join } from "node:path";
+import { spawnGroup, runToCompletion, type GroupProcess } from "./proc.ts";
+
+export const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+const WRANGLER_BIN = join(ROOT, "node_modules", ".bin", "wrangler");
+
+/** Environment for every wrangler invocation: non-interactive (CI=true skips the migration prompt), offline. */
+export function wranglerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    CI: "true",
+    WRANGLER_SEND_METRICS: "false",
+    WRANGLER_SEND_ERROR_REPORTS: "false",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    WRANGLER_HIDE_BANNER: "true",
+    NO_COLOR: "1",
+    ...extra,
+  };
+}
+
+export async function applyLocalMigrations(persistTo?: string): Promise<string> {
+  const args = ["d1", "migrations", "apply", "DB", "--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
+  return runToCompletion("migrations", WRANGLER_BIN, args, { cwd: ROOT, env: wranglerEnv(), timeoutMs: 120_000 });
+}
+
+export interface WorkerOptions {
+  port: number;
+  persistTo?: string;
+  /** `--var KEY:VALUE` overrides (they win over wrangler.toml [vars] and .dev.vars). */
+  vars?: Record<string, string>;
+  testScheduled?: boolean;
+  logFile?: string;
+  echo?: boolean;
+}
+
+export function startWorker(options: WorkerOptions): GroupProcess {
+  const args = ["dev", "--port", String(options.port), "--ip", "127.0.0.1", "--local", "--show-interactive-dev-session=false"];
+  if (options.persistTo) args.push("--persist-to", options.persistTo);
+  if (options.testScheduled) args.push("--test-scheduled");
+  for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
+  // --inspector-port 0: several local workers (bench, drills, npm start) must not fight over 9229.
+  args.push("--inspector-port", "0");
+  return spawnGroup("worker", WRANGLER_BIN, args, { cwd: ROOT, env: wranglerEnv(), logFile: options.logFile, echo: options.echo });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `url` until it answers with any HTTP status; throws after `timeoutMs` or if `proc` exits first. */
+export async function waitForHttp(url: string, timeoutMs: number, proc?: GroupProcess): Promise<void> {
+  let exited = false;
+  void proc?.exited.then(() => (exited = true));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${proc?.name ?? "process"} exited before ${url} answered`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      return;
+    } catch {
+      await sleep(250);
+    }
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/** Triggers the worker's scheduled handler (needs `testScheduled`). */
+export async function triggerScheduled(baseUrl: string, cron = "* * * * *"): Promise<number> {
+  const res = await fetch(`${baseUrl}/__scheduled?cron=${encodeURIComponent(cron)}`, { signal: AbortSignal.timeout(30_000) });
+  await res.arrayBuffer();
+  return res.status;
+}

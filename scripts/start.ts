@@ -1,0 +1,137 @@
+// `npm start`: the whole local stack in one command — .dev.vars (generated on first run), local
+// D1 migrations, `wrangler dev` on 127.0.0.1:8787 and the connector on :8788. Ctrl-C / SIGTERM
+// stops both process groups. Local only: no Cloudflare account, no login, no telemetry.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildDevVars, missingSecrets, parseDevVars } from "./lib/dev-vars.ts";
+import { spawnGroup, type GroupProcess } from "./lib/proc.ts";
+import { applyLocalMigrations, ROOT, startWorker, waitForHttp } from "./lib/wrangler.ts";
+
+const WORKER_PORT = 8787;
+const CONNECTOR_PORT = 8788;
+const API_URL = `http://127.0.0.1:${WORKER_PORT}`;
+
+function ensureDevVars(): Record<string, string> {
+  const path = join(ROOT, ".dev.vars");
+  if (!existsSync(path)) {
+    const example = readFileSync(join(ROOT, ".dev.vars.example"), "utf8");
+    const { text, generated } = buildDevVars(example, () => randomBytes(32).toString("base64url"));
+    writeFileSync(path, text, { mode: 0o600 });
+    console.log("Created .dev.vars with generated secrets (shown once; they stay in .dev.vars):");
+    for (const [name, value] of Object.entries(generated)) console.log(`  ${name}=${value}`);
+  }
+  const vars = parseDevVars(readFileSync(path, "utf8"));
+  const missing = missingSecrets(vars);
+  if (missing.length) throw new Error(`.dev.vars lacks ${missing.join(", ")}; set them or delete .dev.vars to regenerate it`);
+  return vars;
+}
+
+function startConnector(secret: string): GroupProcess | undefined {
+  const entry = join(ROOT, "connector", "index.ts");
+  if (!existsSync(entry)) {
+    console.warn("connector/index.ts not found: starting the worker only.");
+    return undefined;
+  }
+  const dataDir = join(ROOT, ".data", "connector");
+  mkdirSync(dataDir, { recursive: true });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    WORKER_URL: API_URL,
+    CONNECTOR_SECRET: secret,
+    CONNECTOR_ID: process.env.CONNECTOR_ID ?? "local",
+    CONNECTOR_PORT: String(CONNECTOR_PORT),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+  };
+  return spawnGroup("connector", join(ROOT, "node_modules", ".bin", "tsx"), [entry], { cwd: ROOT, env, echo: true });
+}
+
+function printBanner(apiKey: string): void {
+  console.log(`
+l2msg is running (Ctrl-C stops everything)
+  API        ${API_URL}
+  Docs       ${API_URL}/docs
+  OpenAPI    ${API_URL}/openapi.json
+  Connector  http://127.0.0.1:${CONNECTOR_PORT}
+Try it:
+  curl -s -X POST ${API_URL}/instance/create \\
+    -H 'apikey: ${apiKey}' -H 'content-type: application/json' \\
+    -d '{"instanceName":"sales","qrcode":true}'
+`);
+}
+
+const children: GroupProcess[] = [];
+let stopping = false;
+
+async function stopAll(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log("\nStopping...");
+  await Promise.all(children.map((child) => child.stop("SIGTERM", 5_000)));
+  process.exit(code);
+}
+
+/** Our ancestors (npm, sh, tsx) at start: `npm start` killed with SIGTERM does not forward it, so we watch them. */
+function ancestorPids(): number[] {
+  const pids: number[] = [];
+  for (let pid = process.ppid; pid > 1 && pids.length < 8; ) {
+    pids.push(pid);
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    pid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  }
+  return pids;
+}
+
+function stopWhenOrphaned(): void {
+  let ancestors: number[] = [];
+  try {
+    ancestors = ancestorPids();
+  } catch {
+    return; // No /proc: rely on signals only.
+  }
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  setInterval(() => {
+    if (!ancestors.every(alive)) void stopAll(0);
+  }, 1_000).unref();
+}
+
+async function main(): Promise<void> {
+  process.on("SIGINT", () => void stopAll(0));
+  process.on("SIGTERM", () => void stopAll(0));
+  process.on("SIGHUP", () => void stopAll(0));
+  stopWhenOrphaned();
+  const vars = ensureDevVars();
+  console.log("Applying local D1 migrations...");
+  await applyLocalMigrations();
+
+  const worker = startWorker({ port: WORKER_PORT, echo: true });
+  children.push(worker);
+  void worker.exited.then(() => {
+    if (!stopping) console.error("The worker exited; stopping.");
+    void stopAll(1);
+  });
+  await waitForHttp(`${API_URL}/openapi.json`, 90_000, worker);
+
+  const connector = startConnector(vars.CONNECTOR_SECRET!);
+  if (connector) {
+    children.push(connector);
+    void connector.exited.then(() => {
+      if (!stopping) console.error("The connector exited; stopping.");
+      void stopAll(1);
+    });
+  }
+  printBanner(vars.AUTHENTICATION_API_KEY!);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  void stopAll(1);
+});

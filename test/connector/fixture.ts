@@ -1,0 +1,38 @@
+// Starts a whole connector in-process (fake sockets, worker stand-in, temp DATA_DIR) for the
+// session and control-API suites, and tears it down.
+import { startConnector, type ConnectorDeps, type RunningConnector } from "../../connector/index.ts";
+import type { ConnectorEvent } from "../../worker/protocol/envelope.ts";
+import { captureLogger, socketFactory, startWorkerStub, tempDir, testConfig, waitFor } from "./helpers.ts";
+
+export type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+export async function startHarness(options: { dir?: string; deps?: ConnectorDeps; env?: Record<string, string> } = {}) {
+  const worker = await startWorkerStub();
+  const dir = options.dir ? { path: options.dir, cleanup: () => undefined } : tempDir();
+  const sockets = socketFactory();
+  const { logger, lines } = captureLogger();
+  const config = testConfig(dir.path, worker.url, options.env);
+  const connector: RunningConnector = await startConnector(config, { socketFactory: sockets.factory, logger, ...options.deps });
+  const ofType = (type: string, instance = "sales"): ConnectorEvent[] => worker.events().filter((e) => e.type === type && e.instance === instance);
+  return {
+    worker,
+    dir,
+    sockets,
+    lines,
+    connector,
+    ofType,
+    /** Waits until the outbox is empty and the worker holds `count` events of `type`. */
+    async expectEvents(type: string, count: number, instance = "sales"): Promise<ConnectorEvent[]> {
+      await waitFor(() => ofType(type, instance).length >= count, 5_000, `${count} ${type}`);
+      return ofType(type, instance);
+    },
+    async drained(): Promise<void> {
+      await waitFor(() => connector.outbox.pending().events === 0, 5_000, "outbox drained");
+    },
+    async stop(options: { keepDir?: boolean } = {}): Promise<void> {
+      await connector.stop();
+      await worker.close();
+      if (!options.keepDir) dir.cleanup();
+    },
+  };
+}

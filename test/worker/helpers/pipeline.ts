@@ -1,0 +1,158 @@
+// Helpers for the pipeline tests: seeded instances/webhooks, an env with a recording queue,
+// signed ingest requests, a fake receiver (injected fetch) and a consumer run on a message batch.
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { eq } from "drizzle-orm";
+import { createApp } from "../../../worker/app.ts";
+import type { DeliveryJob, Env } from "../../../worker/env.ts";
+import { consumeDeliveryBatch, type ConsumerDeps } from "../../../worker/delivery/consumer.ts";
+import type { FetchFn } from "../../../worker/delivery/deliver.ts";
+import { connectorSignatureHeaders, generateWebhookSecret } from "../../../worker/protocol/signing.ts";
+import { INGEST_PATH, type ConnectorEvent } from "../../../worker/protocol/envelope.ts";
+import { getDb } from "../../../worker/storage/db.ts";
+import { instances, webhooks, deliveries, deliveryAttempts, type WebhookRow } from "../../../worker/storage/schema.ts";
+
+export const CONNECTOR_SECRET = "test-connector-secret-0123456789";
+export const GLOBAL_SECRET = "whsec_dGVzdC1nbG9iYWwtc2VjcmV0LTAxMjM0NTY3";
+export const GLOBAL_KEY = "test-global-api-key";
+export const app = createApp();
+
+let seq = 0;
+export const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++seq}`;
+
+export interface RecordingQueue extends Queue<DeliveryJob> {
+  sent: string[];
+  failNext: boolean;
+}
+
+/** A queue producer that records delivery ids (and can fail once, like a Queues outage). */
+export function recordingQueue(): RecordingQueue {
+  const queue = {
+    sent: [] as string[],
+    failNext: false,
+    async send(body: DeliveryJob) {
+      await queue.sendBatch([{ body }]);
+    },
+    async sendBatch(messages: Iterable<MessageSendRequest<DeliveryJob>>) {
+      if (queue.failNext) {
+        queue.failNext = false;
+        throw new Error("queue unavailable");
+      }
+      for (const m of messages) queue.sent.push(m.body.deliveryId);
+    },
+  };
+  return queue as unknown as RecordingQueue;
+}
+
+/** The test env plus var overrides and a recording queue; a fresh object, so config is parsed anew. */
+export function testEnv(vars: Record<string, string> = {}): Env & { DELIVERY_QUEUE: RecordingQueue } {
+  return { ...env, ...vars, DELIVERY_QUEUE: recordingQueue() } as Env & { DELIVERY_QUEUE: RecordingQueue };
+}
+
+export const GLOBAL_VARS = {
+  WEBHOOK_GLOBAL_ENABLED: "true",
+  WEBHOOK_GLOBAL_URL: "https://global.example/hook",
+  WEBHOOK_EVENTS_MESSAGES_UPSERT: "true",
+};
+
+export interface SeededInstance {
+  id: string;
+  name: string;
+  token: string;
+  webhook: WebhookRow | undefined;
+}
+
+/** Inserts an instance (and a webhook unless `webhook: null`) straight into D1. */
+export async function seedInstance(webhook: Partial<WebhookRow> | null = {}): Promise<SeededInstance> {
+  const db = getDb(env.DB);
+  const now = Date.now();
+  const id = crypto.randomUUID();
+  const name = unique("pipe");
+  const token = `tok-${crypto.randomUUID()}`;
+  await db.insert(instances).values({ id, name, token, status: "created", createdAt: now, updatedAt: now });
+  if (webhook === null) return { id, name, token, webhook: undefined };
+  const row: WebhookRow = {
+    instanceId: id, url: `https://receiver.example/${name}`, enabled: true, events: [], byEvents: false, base64: false,
+    headers: {}, secret: generateWebhookSecret(), previousSecret: null, previousSecretExpiresAt: null, createdAt: now, updatedAt: now,
+    ...webhook,
+  };
+  await db.insert(webhooks).values(row);
+  return { id, name, token, webhook: row };
+}
+
+let eventSeq = 0;
+/** A text `messages.upsert` connector event. */
+export function upsertEvent(instance: string, text = "hello", overrides: Partial<ConnectorEvent> = {}): ConnectorEvent {
+  eventSeq += 1;
+  return {
+    id: `ev-${Date.now().toString(36)}-${eventSeq}`,
+    instance,
+    type: "messages.upsert",
+    at: 1_732_460_000_123,
+    me: { id: "15551234567:12@s.whatsapp.net", name: "Sales" },
+    payload: {
+      type: "notify",
+      messages: [{
+        key: { remoteJid: "15557654321@s.whatsapp.net", fromMe: false, id: `3EB0${eventSeq.toString(16).padStart(16, "0").toUpperCase()}` },
+        pushName: "Alice",
+        message: { conversation: text },
+        messageTimestamp: 1_732_460_000,
+      }],
+    },
+    ...overrides,
+  };
+}
+
+/** POSTs a signed batch to the ingest route of `app` with `testEnvironment`. */
+export async function ingest(testEnvironment: Env, body: unknown, options: { now?: number; secret?: string; raw?: string } = {}) {
+  const raw = options.raw ?? JSON.stringify(body);
+  const headers = await connectorSignatureHeaders(options.secret ?? CONNECTOR_SECRET, raw, options.now ?? Date.now());
+  return app.request(INGEST_PATH, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: raw }, testEnvironment);
+}
+
+export interface ReceivedRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A fake receiver: records every request and answers with `respond(request, nth)`. */
+export function fakeReceiver(respond: (req: ReceivedRequest, nth: number) => Response | Promise<Response>) {
+  const received: ReceivedRequest[] = [];
+  const fetchFn: FetchFn = async (url, init) => {
+    const headers = Object.fromEntries(new Headers(init.headers).entries());
+    const req = { url, headers, body: String(init.body) };
+    received.push(req);
+    return respond(req, received.filter((r) => r.url === url).length);
+  };
+  return { received, fetch: fetchFn };
+}
+
+/** A controllable clock plus the receiver's fetch, as consumer deps. */
+export function deps(fetchFn: FetchFn, start = Date.now()) {
+  const clock = { now: start };
+  const consumerDeps: ConsumerDeps = { fetch: fetchFn, now: () => clock.now, random: () => 0.5 };
+  return { clock, consumerDeps };
+}
+
+/** Runs the delivery consumer over these ids and returns the queue's ack/retry verdicts. */
+export async function consume(testEnvironment: Env, ids: string[], consumerDeps: ConsumerDeps) {
+  const batch = createMessageBatch<DeliveryJob>(
+    "l2msg-deliveries",
+    ids.map((deliveryId, i) => ({ id: `m-${i}-${deliveryId}`, timestamp: new Date(), attempts: 1, body: { deliveryId } })),
+  );
+  const ctx = createExecutionContext();
+  await consumeDeliveryBatch(batch, testEnvironment, consumerDeps);
+  return getQueueResult(batch, ctx);
+}
+
+export async function deliveryRow(id: string) {
+  return getDb(env.DB).select().from(deliveries).where(eq(deliveries.id, id)).get();
+}
+
+export async function attemptRows(id: string) {
+  return getDb(env.DB).select().from(deliveryAttempts).where(eq(deliveryAttempts.deliveryId, id)).orderBy(deliveryAttempts.id);
+}
+
+export async function deliveriesOf(instanceName: string) {
+  return getDb(env.DB).select().from(deliveries).where(eq(deliveries.instanceName, instanceName)).orderBy(deliveries.id);
+}

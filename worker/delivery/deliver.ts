@@ -1,0 +1,118 @@
+// One delivery attempt, split as prepare (resolve target, body, signed headers) → call (one
+// POST, fetch injected) → the caller classifies. No D1 here; the clock comes from the caller.
+import type { Config } from "../env.ts";
+import type { WebhookEventName } from "../events/names.ts";
+import type { DeliveryContext } from "../storage/pipeline-deliveries.ts";
+import type { AttemptResult } from "./policy.ts";
+import { deliveryBody, deliveryHeaders, deliveryUrl, signingSecrets } from "./request.ts";
+import { checkWebhookUrl } from "./url-guard.ts";
+
+/** First bytes of a response kept in the attempt log. */
+export const RESPONSE_SNIPPET_BYTES = 1024;
+
+export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface PreparedRequest {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+export type Preparation = { ok: true; request: PreparedRequest } | { ok: false; reason: string };
+
+interface ResolvedTarget {
+  baseUrl: string;
+  byEvents: boolean;
+  includeBase64: boolean;
+  secrets: string[];
+  customHeaders: Record<string, string>;
+}
+
+/**
+ * The target as configured now (a fixed URL or a rotated secret applies to pending retries).
+ * The global webhook never gets `message.base64` (it has no base64 setting) and is unsigned
+ * when WEBHOOK_GLOBAL_SECRET is unset.
+ */
+function resolveTarget(ctx: DeliveryContext, config: Config, nowMs: number): ResolvedTarget | string {
+  if (ctx.delivery.target === "global") {
+    const global = config.globalWebhook;
+    if (!global.enabled || !global.url) return "the global webhook is disabled";
+    const secrets = global.secret ? [global.secret] : [];
+    return { baseUrl: global.url, byEvents: global.byEvents, includeBase64: false, secrets, customHeaders: {} };
+  }
+  const { webhook } = ctx;
+  if (!webhook) return "the instance webhook was removed";
+  if (!webhook.enabled) return "the instance webhook is disabled";
+  const secrets = signingSecrets(webhook.secret, webhook.previousSecret, webhook.previousSecretExpiresAt, nowMs);
+  return { baseUrl: webhook.url, byEvents: webhook.byEvents, includeBase64: webhook.base64, secrets, customHeaders: webhook.headers ?? {} };
+}
+
+export async function prepareRequest(ctx: DeliveryContext, config: Config, nowMs: number): Promise<Preparation> {
+  const target = resolveTarget(ctx, config, nowMs);
+  if (typeof target === "string") return { ok: false, reason: target };
+  const event = ctx.event.event as WebhookEventName;
+  const url = deliveryUrl(target.baseUrl, target.byEvents, event);
+  const check = checkWebhookUrl(url, config.allowPrivateUrls);
+  if (!check.ok) return { ok: false, reason: `webhook URL refused: ${check.reason}` };
+  const exposeToken = config.exposeInFetchInstances && ctx.instance !== undefined;
+  const body = deliveryBody({
+    event, instanceName: ctx.event.instanceName, data: JSON.parse(ctx.event.data), dateTime: ctx.event.dateTime,
+    sender: ctx.event.sender, destination: url, serverUrl: config.serverUrl,
+    apikey: exposeToken ? ctx.instance?.token : undefined, includeBase64: target.includeBase64,
+  });
+  const headers = await deliveryHeaders({ webhookId: ctx.delivery.id, body, nowMs, secrets: target.secrets, customHeaders: target.customHeaders });
+  return { ok: true, request: { url, body, headers } };
+}
+
+export interface CallResult {
+  result: AttemptResult;
+  latencyMs: number;
+  responseBody: string | null;
+}
+
+/** Reads at most `limit` bytes and cancels the rest, so the connection is always released. */
+async function readSnippet(response: Response, limit: number): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.byteLength;
+  }
+  return new TextDecoder().decode(bytes.subarray(0, limit));
+}
+
+function describeError(error: unknown, timeoutMs: number): string {
+  const name = error instanceof Error ? error.name : "";
+  if (name === "TimeoutError" || name === "AbortError") return `timeout after ${timeoutMs} ms`;
+  return `network error: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
+}
+
+/** One POST with a timeout; redirects are not followed (a redirect is retried like any non-2xx). */
+export async function callWebhook(fetchFn: FetchFn, request: PreparedRequest, timeoutMs: number, now: () => number): Promise<CallResult> {
+  const started = now();
+  try {
+    const response = await fetchFn(request.url, {
+      method: "POST", headers: request.headers, body: request.body, redirect: "manual", signal: AbortSignal.timeout(timeoutMs),
+    });
+    const latencyMs = Math.max(0, now() - started);
+    const snippet = await readSnippet(response, RESPONSE_SNIPPET_BYTES).catch(() => "");
+    const result: AttemptResult = { kind: "response", status: response.status, retryAfter: response.headers.get("retry-after") };
+    return { result, latencyMs, responseBody: snippet || null };
+  } catch (error) {
+    return { result: { kind: "network-error", error: describeError(error, timeoutMs) }, latencyMs: Math.max(0, now() - started), responseBody: null };
+  }
+}

@@ -1,0 +1,77 @@
+// Ingest of one connector batch (SPEC §5): dedup by event id, map, route, store everything in one
+// db.batch, then enqueue. Nothing is half-stored: the D1 batch is one transaction.
+import type { Config, Env } from "../env.ts";
+import { instanceStatePatch, mapConnectorEvent } from "../events/map.ts";
+import type { InstanceStatePatch, MappedEvent } from "../events/types.ts";
+import { log } from "../log.ts";
+import type { ConnectorEvent, IngestEnvelope, IngestResponse } from "../protocol/envelope.ts";
+import {
+  findSeenEventIds, isUniqueViolation, loadRoutingByName, storePipelineWrite,
+  type InstanceRouting, type InstanceUpdate, type PipelineWrite,
+} from "../storage/pipeline-writes.ts";
+import { enqueueDeliveries } from "./enqueue.ts";
+import { planRows } from "./plan.ts";
+
+/** Ingests a validated envelope; a concurrent duplicate of the same batch is retried once as duplicates. */
+export async function ingestEnvelope(env: Env, config: Config, envelope: IngestEnvelope, now: number): Promise<IngestResponse> {
+  try {
+    return await ingestOnce(env, config, envelope, now);
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    return ingestOnce(env, config, envelope, now);
+  }
+}
+
+/** Events whose id was neither stored before nor seen earlier in this batch. */
+function splitDuplicates(events: ConnectorEvent[], seen: Set<string>): { fresh: ConnectorEvent[]; duplicates: number } {
+  const fresh: ConnectorEvent[] = [];
+  const inBatch = new Set<string>();
+  for (const event of events) {
+    if (seen.has(event.id) || inBatch.has(event.id)) continue;
+    inBatch.add(event.id);
+    fresh.push(event);
+  }
+  return { fresh, duplicates: events.length - fresh.length };
+}
+
+/** A mapper bug must not make the connector resend the batch forever: the event is accepted and logged. */
+function safeMap(event: ConnectorEvent): { mapped: MappedEvent[]; patch: InstanceStatePatch | undefined } {
+  try {
+    return { mapped: mapConnectorEvent(event, { instanceName: event.instance }), patch: instanceStatePatch(event) };
+  } catch (error) {
+    log.error("event_mapping_failed", { eventId: event.id, type: event.type, error: error instanceof Error ? error.message : String(error) });
+    return { mapped: [], patch: undefined };
+  }
+}
+
+function mergeUpdate(updates: Map<string, InstanceUpdate>, routing: InstanceRouting, connectorId: string, patch: InstanceStatePatch | undefined): void {
+  const id = routing.instance.id;
+  const current = updates.get(id) ?? { instanceId: id, connectorId, patch: {} };
+  updates.set(id, { ...current, patch: { ...current.patch, ...patch } });
+}
+
+async function ingestOnce(env: Env, config: Config, envelope: IngestEnvelope, now: number): Promise<IngestResponse> {
+  const seen = await findSeenEventIds(env.DB, envelope.events.map((e) => e.id));
+  const { fresh, duplicates } = splitDuplicates(envelope.events, seen);
+  const routingByName = await loadRoutingByName(env.DB, fresh.map((e) => e.instance));
+  const write: PipelineWrite = { ingested: [], events: [], deliveries: [], instanceUpdates: [], now };
+  const updates = new Map<string, InstanceUpdate>();
+  let oversized = 0;
+  for (const event of fresh) {
+    write.ingested.push({ id: event.id, connectorId: envelope.connector, instanceName: event.instance, receivedAt: now });
+    const routing = routingByName.get(event.instance);
+    const { mapped, patch } = safeMap(event);
+    const origin = { instanceName: event.instance, instance: routing?.instance, webhook: routing?.webhook, sourceEventId: event.id };
+    const rows = planRows(mapped, origin, config.globalWebhook, now);
+    write.events.push(...rows.events);
+    write.deliveries.push(...rows.deliveries);
+    oversized += rows.oversized;
+    if (routing) mergeUpdate(updates, routing, envelope.connector, patch);
+  }
+  write.instanceUpdates = [...updates.values()];
+  await storePipelineWrite(env.DB, write);
+  if (oversized) log.warn("events_too_large_dropped", { count: oversized, connector: envelope.connector });
+  await enqueueDeliveries(env.DELIVERY_QUEUE, write.deliveries.map((d) => d.id));
+  log.info("ingest_batch", { connector: envelope.connector, accepted: fresh.length, duplicates, deliveries: write.deliveries.length });
+  return { accepted: fresh.length, duplicates };
+}

@@ -1,0 +1,64 @@
+// Turns mapped webhook events into the rows to store: one webhook_events row per event with at
+// least one target, one deliveries row per target. No I/O, no clock (the caller passes `now`).
+import type { GlobalWebhookConfig } from "../env.ts";
+import type { MappedEvent } from "../events/types.ts";
+import type { InstanceRow, WebhookRow } from "../storage/schema.ts";
+import type { NewDelivery, NewWebhookEvent } from "../storage/pipeline-writes.ts";
+import { newDeliveryId, newWebhookEventId } from "./ids.ts";
+import { withoutBase64 } from "./request.ts";
+import { routeEvent } from "./route.ts";
+
+/** D1 rows are capped at 2 MB; event data above this is stored without `message.base64`. */
+export const MAX_STORED_DATA_BYTES = 1_800_000;
+
+export interface EventOrigin {
+  instanceName: string;
+  /** Undefined when the connector reported an instance the worker does not know. */
+  instance: InstanceRow | undefined;
+  webhook: WebhookRow | undefined;
+  /** The connector event id, for connector events. */
+  sourceEventId?: string;
+}
+
+export interface PlannedRows {
+  events: NewWebhookEvent[];
+  deliveries: NewDelivery[];
+  /** Events dropped because their data does not fit in a D1 row even without media. */
+  oversized: number;
+}
+
+const byteLength = (text: string): number => (text.length * 3 < MAX_STORED_DATA_BYTES ? text.length : new TextEncoder().encode(text).length);
+
+/** The stored JSON of `data`: inline media is dropped when the row would be too large. */
+export function storableData(data: unknown): string | undefined {
+  const json = JSON.stringify(data ?? null);
+  if (byteLength(json) <= MAX_STORED_DATA_BYTES) return json;
+  const slim = JSON.stringify(withoutBase64(data) ?? null);
+  return byteLength(slim) <= MAX_STORED_DATA_BYTES ? slim : undefined;
+}
+
+export function planRows(mapped: MappedEvent[], origin: EventOrigin, global: GlobalWebhookConfig, now: number): PlannedRows {
+  const planned: PlannedRows = { events: [], deliveries: [], oversized: 0 };
+  for (const item of mapped) {
+    const targets = routeEvent(item.event, origin.webhook, global);
+    if (!targets.length) continue;
+    const data = storableData(item.data);
+    if (data === undefined) {
+      planned.oversized++;
+      continue;
+    }
+    const eventId = newWebhookEventId(now);
+    const instanceId = origin.instance?.id ?? null;
+    planned.events.push({
+      id: eventId, sourceEventId: origin.sourceEventId ?? null, instanceId, instanceName: origin.instanceName,
+      event: item.event, data, dateTime: item.dateTime, sender: item.sender ?? null, createdAt: now,
+    });
+    for (const target of targets) {
+      planned.deliveries.push({
+        id: newDeliveryId(now), eventId, instanceId, instanceName: origin.instanceName, target, event: item.event,
+        status: "pending", attempts: 0, nextAttemptAt: now, createdAt: now, updatedAt: now,
+      });
+    }
+  }
+  return planned;
+}

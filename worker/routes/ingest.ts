@@ -1,0 +1,82 @@
+// `POST /connector/v1/events` (SPEC §5): the connector's signed event batches. Thin: size cap →
+// HMAC check on the raw body → JSON + envelope validation → ingestEnvelope (store, enqueue).
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppBindings } from "../app-types.ts";
+import { ingestEnvelope } from "../delivery/ingest.ts";
+import { ApiError, badRequest, unauthorized } from "../errors.ts";
+import { log } from "../log.ts";
+import { INGEST_PATH, MAX_BATCH_BYTES, ingestEnvelopeSchema, ingestResponseSchema } from "../protocol/envelope.ts";
+import { CONNECTOR_SIGNATURE_HEADER, CONNECTOR_TIMESTAMP_HEADER, verifyConnectorRequest } from "../protocol/signing.ts";
+import { errorBodySchema } from "../schemas/common.ts";
+
+const tooLarge = () => new ApiError(413, `Request body is larger than ${MAX_BATCH_BYTES} bytes`);
+
+/** The raw body, refusing (413) anything over `max` bytes without buffering more than that. */
+async function readRawBody(request: Request, max: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? "");
+  if (Number.isFinite(declared) && declared > max) throw tooLarge();
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    parts.push(value);
+  }
+  const decoder = new TextDecoder();
+  return parts.map((p) => decoder.decode(p, { stream: true })).join("") + decoder.decode();
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw badRequest("Invalid request body: not valid JSON");
+  }
+}
+
+/** `events.3.id: Too big: expected string to have <=64 characters`, one line per issue. */
+function parseEnvelope(raw: unknown) {
+  const parsed = ingestEnvelopeSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw badRequest(parsed.error.issues.map((i) => `${i.path.length ? i.path.map(String).join(".") : "body"}: ${i.message}`));
+}
+
+const jsonError = (description: string) => ({ description, content: { "application/json": { schema: errorBodySchema } } });
+
+export function registerIngestRoutes(app: OpenAPIHono<AppBindings>): void {
+  app.openAPIRegistry.registerPath({
+    method: "post",
+    path: INGEST_PATH,
+    tags: ["Connector"],
+    summary: "Signed event batch from the connector (x-l2msg-timestamp, x-l2msg-signature)",
+    request: { body: { required: true, content: { "application/json": { schema: ingestEnvelopeSchema } } } },
+    responses: {
+      200: { description: "Stored (or already seen) events", content: { "application/json": { schema: ingestResponseSchema } } },
+      400: jsonError("Malformed envelope; each message names the path (events.3.id: …)"),
+      401: jsonError("Missing, stale (> 300 s) or wrong signature"),
+      413: jsonError("Body larger than 5 MiB"),
+    },
+  });
+
+  app.post(INGEST_PATH, async (c) => {
+    const now = Date.now();
+    const body = await readRawBody(c.req.raw, MAX_BATCH_BYTES);
+    const config = c.var.config;
+    const check = await verifyConnectorRequest(
+      config.connectorSecret, c.req.header(CONNECTOR_TIMESTAMP_HEADER), c.req.header(CONNECTOR_SIGNATURE_HEADER), body, now,
+    );
+    if (!check.ok) {
+      log.warn("ingest_unauthorized", { reason: check.reason });
+      throw unauthorized();
+    }
+    const envelope = parseEnvelope(parseJson(body));
+    return c.json(await ingestEnvelope(c.env, config, envelope, now), 200);
+  });
+}
