@@ -128,7 +128,8 @@ async function handle(deps: ControlDeps, req: IncomingMessage, res: ServerRespon
   const text = JSON.stringify(reply.body);
   res.writeHead(reply.status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
-  deps.logger.info({ method: req.method, path: req.url, status: reply.status }, "control request");
+  const level = req.url === "/v1/health" && reply.status === 200 ? "debug" : "info";
+  deps.logger[level]({ method: req.method, path: req.url, status: reply.status }, "control request");
 }
 
 export function createControlServer(deps: ControlDeps): Server {

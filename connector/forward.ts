@@ -96,8 +96,8 @@ export class Forwarder {
     const named = namedIndexes(body).filter((i) => i < batch.length);
     if (batch.length === 1 || named.length > 0) {
       const bad = batch.length === 1 ? batch : named.map((i) => batch[i]!);
-      this.deps.outbox.quarantine(bad, `worker 400: ${body.slice(0, 500)}`);
-      this.deps.logger.error({ eventIds: bad.map((r) => r.id), response: body.slice(0, 500) }, "forward: worker rejected events, quarantined");
+      this.deps.outbox.quarantine(bad, `worker 400: ${body.slice(0, 1000)}`);
+      this.deps.logger.error({ eventIds: bad.map((r) => r.id), response: body.slice(0, 200) }, "forward: worker rejected events, quarantined");
       this.batchLimit = MAX_EVENTS_PER_BATCH;
       return;
     }

@@ -103,7 +103,10 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
   let stopping: Promise<void> | undefined;
   const stop = ({ flush = true }: { flush?: boolean } = {}): Promise<void> => {
     stopping ??= (async () => {
-      await new Promise<void>((done) => server.close(() => done()));
+      // Idle keep-alive connections close now; a command still running gets a moment to answer.
+      const closed = new Promise<void>((done) => server.close(() => done()));
+      server.closeIdleConnections();
+      await Promise.race([closed, new Promise((done) => setTimeout(done, 2_000).unref())]);
       server.closeAllConnections();
       await registry.shutdown();
       if (flush) await forwarder.flush(config.tuning.shutdownFlushMs);

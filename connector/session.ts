@@ -11,7 +11,7 @@ import {
   type UserFacingSocketConfig,
 } from "@whiskeysockets/baileys";
 import type { Logger } from "pino";
-import type { ConnectionState, InstanceStatus } from "../worker/protocol/commands.ts";
+import type { InstanceStatus } from "../worker/protocol/commands.ts";
 import type { SqliteAuthStore } from "./auth-store.ts";
 import { isPaired } from "./auth-store.ts";
 import type { ConnectorConfig } from "./config.ts";
@@ -20,6 +20,7 @@ import { toJsonSafe } from "./json-safe.ts";
 import { BoundedCache, MessageStore } from "./memory-cache.ts";
 import type { NewEvent } from "./outbox.ts";
 import { backoffDelay, decideReconnect, disconnectInfo } from "./reconnect-policy.ts";
+import { SessionStatus } from "./session-status.ts";
 import { errorMessage, prepareUpsert, trackGroups, type EventContext } from "./session-events.ts";
 import type { ConnectorSocket, MediaDownloader, SocketFactory } from "./socket-types.ts";
 
@@ -36,23 +37,14 @@ export type SessionDeps = {
   random: () => number;
 };
 
-type Qr = { code: string; base64: string; count: number };
-
 export class InstanceSession {
   sock: ConnectorSocket | undefined;
   private unsubscribe: (() => void) | undefined;
   private auth: AuthenticationState | undefined;
-  private state: ConnectionState = "close";
-  private statusReason: number | null = null;
-  private qr: Qr | null = null;
-  private pairingCode: string | null = null;
-  private pairingNumber: string | undefined;
-  private pairingRequested = false;
-  private pairingFailed = false;
+  private readonly st = new SessionStatus();
   private reconnectTimer: NodeJS.Timeout | undefined;
   private attempts = 0;
   private queue: Promise<void> = Promise.resolve();
-  private readonly changeListeners = new Set<() => void>();
   readonly ctx: EventContext;
   private readonly retryCounter = new BoundedCache<number>(10_000, 60 * 60 * 1000);
 
@@ -73,11 +65,11 @@ export class InstanceSession {
   status(): InstanceStatus {
     return {
       instance: this.name,
-      state: this.state,
-      statusReason: this.statusReason,
+      state: this.st.state,
+      statusReason: this.st.statusReason,
       me: this.me() ?? null,
-      qr: this.qr,
-      pairingCode: this.pairingCode,
+      qr: this.st.qr,
+      pairingCode: this.st.pairingCode,
     };
   }
 
@@ -88,7 +80,7 @@ export class InstanceSession {
   }
 
   isOpen(): boolean {
-    return this.state === "open" && this.sock !== undefined;
+    return this.st.state === "open" && this.sock !== undefined;
   }
 
   isRunning(): boolean {
@@ -102,23 +94,16 @@ export class InstanceSession {
 
   /** The connect command: start or reuse the socket, then wait briefly for a QR, pairing code or open. */
   async connect(number: string | undefined): Promise<InstanceStatus> {
-    if (number && number !== this.pairingNumber) {
-      this.pairingNumber = number;
-      this.pairingRequested = false;
-      this.pairingFailed = false;
-    }
+    this.st.usePairingNumber(number);
     if (!this.isRunning()) {
       this.resetUnpairedCreds();
-      this.qr = null;
-      this.pairingCode = null;
-      this.pairingRequested = false;
-      this.pairingFailed = false;
+      this.st.resetAttempt();
       this.attempts = 0;
       this.openSocket();
-    } else if (this.sock && this.qr && this.pairingNumber && !this.pairingRequested) {
+    } else if (this.sock && this.st.qr && this.st.pairingNumber && !this.st.pairingRequested) {
       await this.requestPairingCode(this.sock);
     }
-    await this.waitForProgress(this.deps.config.tuning.connectWaitMs);
+    await this.st.waitForProgress(this.deps.config.tuning.connectWaitMs, () => this.isRunning());
     return this.status();
   }
 
@@ -128,7 +113,7 @@ export class InstanceSession {
     if (hadSocket || this.hasPairedCreds()) {
       this.attempts = 0;
       this.openSocket();
-      await this.waitForProgress(this.deps.config.tuning.connectWaitMs);
+      await this.st.waitForProgress(this.deps.config.tuning.connectWaitMs, () => this.isRunning());
     }
     return this.status();
   }
@@ -136,14 +121,14 @@ export class InstanceSession {
   /** Unlinks the device (when connected), wipes credentials, reports close/401. */
   async logout(): Promise<InstanceStatus> {
     const sock = this.sock;
-    const wasOpen = this.state === "open";
+    const wasOpen = this.st.state === "open";
     const hadSession = this.isRunning() || this.auth !== undefined;
     this.detach();
     this.clearReconnectTimer();
     if (sock && wasOpen) await sock.logout().catch((e: unknown) => this.deps.logger.warn({ err: errorMessage(e) }, "logout request failed"));
     if (sock) await sock.end(undefined).catch(() => undefined);
     this.wipeCreds();
-    this.setState("close", 401);
+    this.st.set("close", 401);
     if (hadSession) {
       const lastDisconnect = { error: { message: "Intentional Logout", statusCode: 401 }, date: new Date(this.deps.now()) };
       await this.enqueue(() => this.forward("connection.update", { connection: "close", lastDisconnect }));
@@ -159,7 +144,7 @@ export class InstanceSession {
 
   /** Runs `work` after every event already queued for this instance (keeps order). */
   enqueue(work: () => unknown): Promise<void> {
-    const next = Promise.resolve().then(async () => {
+    const next = this.queue.then(async () => {
       try {
         await work();
       } catch (error) {
@@ -195,7 +180,7 @@ export class InstanceSession {
     this.auth ??= this.deps.authStore.authState(this.name, this.deps.baileysLogger);
     const sock = this.deps.socketFactory(this.socketConfig(this.auth));
     this.sock = sock;
-    this.setState("connecting", this.statusReason);
+    this.st.set("connecting", this.st.statusReason);
     this.unsubscribe = sock.ev.process((events) => this.onEvents(sock, events));
   }
 
@@ -228,7 +213,7 @@ export class InstanceSession {
 
   private async handleEvents(sock: ConnectorSocket, events: Partial<BaileysEventMap>): Promise<void> {
     for (const [type, payload] of Object.entries(events)) {
-      
+      if (type === "creds.update") continue;
       try {
         await this.handleEvent(sock, type, payload);
       } catch (error) {
@@ -259,31 +244,28 @@ export class InstanceSession {
 
   private async onQr(sock: ConnectorSocket, code: string): Promise<Record<string, unknown>> {
     const base64 = await qrDataUrl(code);
-    this.qr = { code, base64, count: (this.qr?.count ?? 0) + 1 };
-    if (this.pairingNumber && !this.pairingRequested) await this.requestPairingCode(sock);
-    this.notifyChange();
-    return { qrBase64: base64, qrCount: this.qr.count, ...(this.pairingCode ? { pairingCode: this.pairingCode } : {}) };
+    if (this.st.pairingNumber && !this.st.pairingRequested) await this.requestPairingCode(sock);
+    const qr = this.st.addQr(code, base64);
+    const pairingCode = this.st.pairingCode;
+    return { qrBase64: base64, qrCount: qr.count, ...(pairingCode ? { pairingCode } : {}) };
   }
 
   private async requestPairingCode(sock: ConnectorSocket): Promise<void> {
-    if (!this.pairingNumber) return;
-    this.pairingRequested = true;
+    const number = this.st.pairingNumber;
+    if (!number) return;
+    this.st.pairingRequested = true;
     try {
-      this.pairingCode = await sock.requestPairingCode(this.pairingNumber);
+      this.st.pairingCode = await sock.requestPairingCode(number);
     } catch (error) {
-      this.pairingFailed = true;
+      this.st.pairingFailed = true;
       this.deps.logger.warn({ err: errorMessage(error) }, "pairing code request failed");
     }
-    this.notifyChange();
+    this.st.changed();
   }
 
   private onOpen(): void {
     this.attempts = 0;
-    this.qr = null;
-    this.pairingCode = null;
-    this.pairingNumber = undefined;
-    this.pairingRequested = false;
-    this.setState("open", 200);
+    this.st.opened();
     this.deps.logger.info({ me: this.me()?.id }, "connection open");
   }
 
@@ -291,8 +273,8 @@ export class InstanceSession {
     const { statusCode, message } = disconnectInfo(error);
     const decision = decideReconnect(statusCode, message);
     this.detach();
-    this.qr = null;
-    this.setState("close", statusCode ?? null);
+    this.st.qr = null;
+    this.st.set("close", statusCode ?? null);
     const log = decision.action === "reconnect-now" ? "info" : decision.action === "reconnect-backoff" ? "warn" : "error";
     this.deps.logger[log]({ statusCode, reason: message, action: decision.action }, "connection closed");
     if (decision.action === "reconnect-now") this.openSocket();
@@ -328,39 +310,6 @@ export class InstanceSession {
     this.clearReconnectTimer();
     this.detach();
     if (sock) await sock.end(undefined).catch((e: unknown) => this.deps.logger.warn({ err: errorMessage(e) }, "socket end failed"));
-    this.setState("close", this.statusReason);
-  }
-
-  private setState(state: ConnectionState, statusReason: number | null): void {
-    this.state = state;
-    this.statusReason = statusReason;
-    this.notifyChange();
-  }
-
-  private notifyChange(): void {
-    for (const listener of [...this.changeListeners]) listener();
-  }
-
-  private progressed(): boolean {
-    if (this.state === "open") return true;
-    if (this.state === "close" && !this.isRunning()) return true;
-    if (!this.qr) return false;
-    return !this.pairingNumber || this.pairingCode !== null || this.pairingFailed;
-  }
-
-  private waitForProgress(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const finish = (): void => {
-        clearTimeout(timer);
-        this.changeListeners.delete(check);
-        resolve();
-      };
-      const check = (): void => {
-        if (this.progressed()) finish();
-      };
-      const timer = setTimeout(finish, timeoutMs);
-      this.changeListeners.add(check);
-      check();
-    });
+    this.st.set("close", this.st.statusReason);
   }
 }

@@ -52,7 +52,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
       idPrefix: `${o.idPrefix}-t`, timeoutMs: remaining(o.deadline),
     });
     const received = o.receiver.firstAcceptedAt;
-    await o.receiver.waitForEvents(o.events, remaining(o.deadline));
+    await o.receiver.waitForEvents(o.events, remaining(o.deadline), 30_000);
     const burstLost = lostIds(burst.sentAt.keys(), received).length;
     const delivered = o.events - burstLost;
     const throughput = {
@@ -71,7 +71,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
       idPrefix: `${o.idPrefix}-l`, timeoutMs: remaining(o.deadline),
     });
     const expected = o.events + steady.sentAt.size;
-    await o.receiver.waitForEvents(expected, Math.min(60_000, remaining(o.deadline)));
+    await o.receiver.waitForEvents(expected, remaining(o.deadline), 30_000);
     const lat = latencies(steady.sentAt, received);
     const latency = {
       sent: steady.sentAt.size,

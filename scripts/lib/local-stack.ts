@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { setUpInstance, type ApiTarget } from "./api.ts";
 import type { IngestTarget } from "./ingest-client.ts";
 import type { GroupProcess } from "./proc.ts";
-import { applyLocalMigrations, startWorker, waitForHttp } from "./wrangler.ts";
+import { applyLocalMigrations, buildWorkerSnapshot, startWorker, waitForHttp } from "./wrangler.ts";
 
 export async function sparePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -47,7 +47,7 @@ export interface LocalWorkerOptions {
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
   const dir = mkdtempSync(join(tmpdir(), `l2msg-${options.label}-`));
   const persistTo = join(dir, "state");
-  await applyLocalMigrations(persistTo);
+  const [script] = await Promise.all([buildWorkerSnapshot(join(dir, "build")), applyLocalMigrations(persistTo)]);
   const port = await sparePort();
   const apiKey = randomBytes(24).toString("base64url");
   const secret = randomBytes(24).toString("base64url");
@@ -61,7 +61,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   const baseUrl = `http://127.0.0.1:${port}`;
   const logFile = join(dir, "worker.log");
   const launch = async () => {
-    const proc = startWorker({ port, persistTo, vars, testScheduled: options.testScheduled, logFile });
+    const proc = startWorker({ script, port, persistTo, vars, testScheduled: options.testScheduled, logFile });
     try {
       await waitForHttp(`${baseUrl}/openapi.json`, 90_000, proc);
     } catch (error) {

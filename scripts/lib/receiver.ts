@@ -30,8 +30,8 @@ export interface Receiver {
   /** First 2xx time (ms, performance.timeOrigin based) per event id. */
   firstAcceptedAt: Map<string, number>;
   stats(): ReceiverStats;
-  /** Resolves when `count` distinct events were accepted, or false after `timeoutMs`. */
-  waitForEvents(count: number, timeoutMs: number): Promise<boolean>;
+  /** True once `count` distinct events were accepted; false after `timeoutMs`, or after `stallMs` without a new one. */
+  waitForEvents(count: number, timeoutMs: number, stallMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -56,9 +56,14 @@ export async function startReceiver(initialMode: ReceiverMode = "ok", port = 0):
     mode: initialMode,
     firstAcceptedAt,
     stats: () => ({ ...counters, distinctWebhookIds: webhookIds.size, distinctEvents: firstAcceptedAt.size }),
-    waitForEvents: async (count, timeoutMs) => {
+    waitForEvents: async (count, timeoutMs, stallMs = Number.POSITIVE_INFINITY) => {
       const deadline = Date.now() + timeoutMs;
-      while (firstAcceptedAt.size < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      let seen = firstAcceptedAt.size;
+      let progressAt = Date.now();
+      while (firstAcceptedAt.size < count && Date.now() < deadline && Date.now() - progressAt < stallMs) {
+        await new Promise((r) => setTimeout(r, 50));
+        if (firstAcceptedAt.size !== seen) [seen, progressAt] = [firstAcceptedAt.size, Date.now()];
+      }
       return firstAcceptedAt.size >= count;
     },
     close: () =>

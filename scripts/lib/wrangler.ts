@@ -25,7 +25,19 @@ export async function applyLocalMigrations(persistTo?: string): Promise<string> 
   return runToCompletion("migrations", WRANGLER_BIN, args, { cwd: ROOT, env: wranglerEnv(), timeoutMs: 120_000 });
 }
 
+/**
+ * Bundles the worker once into `outdir` (`wrangler deploy --dry-run`, nothing is uploaded).
+ * The bench and drills run this snapshot with `--no-bundle`: `wrangler dev` on the sources
+ * reloads on every edit in worker/, and a reload drops the in-memory local queue.
+ */
+export async function buildWorkerSnapshot(outdir: string): Promise<string> {
+  await runToCompletion("build", WRANGLER_BIN, ["deploy", "--dry-run", "--outdir", outdir], { cwd: ROOT, env: wranglerEnv(), timeoutMs: 120_000 });
+  return join(outdir, "index.js");
+}
+
 export interface WorkerOptions {
+  /** A pre-built bundle (from buildWorkerSnapshot) to run with --no-bundle instead of the sources. */
+  script?: string;
   port: number;
   persistTo?: string;
   /** `--var KEY:VALUE` overrides (they win over wrangler.toml [vars] and .dev.vars). */
@@ -36,7 +48,7 @@ export interface WorkerOptions {
 }
 
 export function startWorker(options: WorkerOptions): GroupProcess {
-  const args = ["dev", "--port", String(options.port), "--ip", "127.0.0.1", "--local", "--show-interactive-dev-session=false"];
+  const args = ["dev", ...(options.script ? [options.script, "--no-bundle"] : []), "--config", join(ROOT, "wrangler.toml"), "--port", String(options.port), "--ip", "127.0.0.1", "--local", "--show-interactive-dev-session=false"];
   if (options.persistTo) args.push("--persist-to", options.persistTo);
   if (options.testScheduled) args.push("--test-scheduled");
   for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);

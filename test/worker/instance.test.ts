@@ -170,10 +170,11 @@ describe("GET /instance/fetchInstances", () => {
   });
 });
 
+// ?force=true: these tests run without a connector; they cover the worker-side removal.
 describe("DELETE /instance/delete/{instance}", () => {
   it("deletes the instance and its webhook config", async () => {
     const a = await createTestInstance({ webhook: "https://hooks.example.com/x" });
-    const res = await call("DELETE", `/instance/delete/${a.instanceName}`);
+    const res = await call("DELETE", `/instance/delete/${a.instanceName}?force=true`);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ status: "SUCCESS", error: false, response: { message: "Instance deleted" } });
     expect((await call("GET", `/instance/fetchInstances?instanceName=${a.instanceName}`)).status).toBe(404);
@@ -185,7 +186,7 @@ describe("DELETE /instance/delete/{instance}", () => {
 
   it("accepts the instance's own token", async () => {
     const a = await createTestInstance();
-    expect((await call("DELETE", `/instance/delete/${a.instanceName}`, { key: a.token })).status).toBe(200);
+    expect((await call("DELETE", `/instance/delete/${a.instanceName}?force=true`, { key: a.token })).status).toBe(200);
   });
 
   it.each([
@@ -193,20 +194,20 @@ describe("DELETE /instance/delete/{instance}", () => {
     ["wrong key", 401, "wrong-key-123"],
   ] as const)("%s → %i and nothing is deleted", async (_label, status, key) => {
     const a = await createTestInstance();
-    expect((await call("DELETE", `/instance/delete/${a.instanceName}`, { key })).status).toBe(status);
+    expect((await call("DELETE", `/instance/delete/${a.instanceName}?force=true`, { key })).status).toBe(status);
     expect((await call("GET", `/instance/fetchInstances?instanceName=${a.instanceName}`)).status).toBe(200);
   });
 
   it("401 with another instance's token", async () => {
     const a = await createTestInstance();
     const b = await createTestInstance();
-    expect((await call("DELETE", `/instance/delete/${a.instanceName}`, { key: b.token })).status).toBe(401);
+    expect((await call("DELETE", `/instance/delete/${a.instanceName}?force=true`, { key: b.token })).status).toBe(401);
     expect((await call("GET", `/instance/fetchInstances?instanceName=${a.instanceName}`)).status).toBe(200);
   });
 
   it("404 for an unknown instance with the global key", async () => {
     const name = uniqueName("ghost");
-    const res = await call("DELETE", `/instance/delete/${name}`);
+    const res = await call("DELETE", `/instance/delete/${name}?force=true`);
     expect(res.status).toBe(404);
     expect(res.json).toEqual(errorBody(404, "Not Found", [`The "${name}" instance does not exist`]));
   });

@@ -132,12 +132,17 @@ export async function pruneOldRows(d1: D1Database, before: number, dedupBefore: 
     .where(and(eq(deliveries.status, "succeeded"), lt(deliveries.completedAt, before)))
     .limit(limit);
   const oldDedup = db.select({ id: ingestedEvents.id }).from(ingestedEvents).where(lt(ingestedEvents.receivedAt, dedupBefore)).limit(limit);
-  await db.batch([
-    db.delete(deliveries).where(inArray(deliveries.id, old)),
-    db.delete(webhookEvents).where(and(
+  const orphans = db
+    .select({ id: webhookEvents.id })
+    .from(webhookEvents)
+    .where(and(
       lt(webhookEvents.createdAt, before),
       sql`not exists (select 1 from ${deliveries} where ${deliveries.eventId} = ${webhookEvents.id})`,
-    )),
+    ))
+    .limit(limit);
+  await db.batch([
+    db.delete(deliveries).where(inArray(deliveries.id, old)),
+    db.delete(webhookEvents).where(inArray(webhookEvents.id, orphans)),
     db.delete(ingestedEvents).where(inArray(ingestedEvents.id, oldDedup)),
   ]);
 }

@@ -2,6 +2,7 @@
 // signed ingest requests, a fake receiver (injected fetch) and a consumer run on a message batch.
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { eq } from "drizzle-orm";
+import { vi } from "vitest";
 import { createApp } from "../../../worker/app.ts";
 import type { DeliveryJob, Env } from "../../../worker/env.ts";
 import { consumeDeliveryBatch, type ConsumerDeps } from "../../../worker/delivery/consumer.ts";
@@ -140,9 +141,19 @@ export async function consume(testEnvironment: Env, ids: string[], consumerDeps:
     "l2msg-deliveries",
     ids.map((deliveryId, i) => ({ id: `m-${i}-${deliveryId}`, timestamp: new Date(), attempts: 1, body: { deliveryId } })),
   );
+  // The test batch records that retry() was called but not its delay: capture it on the way through.
+  const delays = new Map<string, number | undefined>();
+  for (const message of batch.messages) {
+    const retry = message.retry.bind(message);
+    vi.spyOn(message, "retry").mockImplementation((options) => {
+      delays.set(message.id, options?.delaySeconds);
+      retry(options);
+    });
+  }
   const ctx = createExecutionContext();
   await consumeDeliveryBatch(batch, testEnvironment, consumerDeps);
-  return getQueueResult(batch, ctx);
+  const result = await getQueueResult(batch, ctx);
+  return { ...result, retryMessages: result.retryMessages.map((m) => ({ ...m, delaySeconds: delays.get(m.msgId) })) };
 }
 
 export async function deliveryRow(id: string) {

@@ -1,0 +1,41 @@
+// Connector configuration: defaults, and a clear error naming every bad variable.
+import { describe, expect, it } from "vitest";
+import { ConfigError, defaultConnectorId, parseConfig } from "../../connector/config.ts";
+
+describe("parseConfig", () => {
+  it("applies the documented defaults", () => {
+    const config = parseConfig({ WORKER_URL: "http://127.0.0.1:8787/", CONNECTOR_SECRET: "s" });
+    expect(config).toMatchObject({
+      workerUrl: "http://127.0.0.1:8787",
+      port: 8788,
+      host: "127.0.0.1",
+      dataDir: "./.data/connector",
+      waWebSocketUrl: undefined,
+      logLevel: "info",
+      baileysLogLevel: "error",
+      outboxMaxEvents: 1_000_000,
+      mediaMaxBytes: 2 * 1024 * 1024,
+    });
+    expect(config.connectorId).toMatch(/^[a-z0-9._-]{1,64}$/);
+  });
+
+  it("rejects bad values with one line per variable", () => {
+    const attempt = () => parseConfig({ WORKER_URL: "ftp://x", CONNECTOR_PORT: "70000", WA_WEBSOCKET_URL: "http://x", LOG_LEVEL: "loud", CONNECTOR_ID: "no spaces" });
+    expect(attempt).toThrow(ConfigError);
+    const message = (() => {
+      try {
+        attempt();
+        return "";
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    for (const name of ["WORKER_URL", "CONNECTOR_SECRET", "CONNECTOR_PORT", "WA_WEBSOCKET_URL", "LOG_LEVEL", "CONNECTOR_ID"]) expect(message).toContain(name);
+    expect(message).not.toContain("undefined");
+  });
+
+  it("derives a valid connector id from the host name", () => {
+    expect(defaultConnectorId("Worker Box #1")).toBe("worker-box--1");
+    expect(defaultConnectorId("")).toBe("c1");
+  });
+});

@@ -1,0 +1,283 @@
+// Ingest → D1 → queue → consumer → fake receiver, end to end in workerd: the exact request,
+// retries with a stable webhook-id, non-retryable codes, 410, independent targets, sweep, DLQ.
+import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { eq } from "drizzle-orm";
+import { Webhook } from "standardwebhooks";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import worker from "../../worker/index.ts";
+import type { DeliveryJob } from "../../worker/env.ts";
+import { consumeDeadLetterBatch } from "../../worker/delivery/consumer.ts";
+import { emitWebhookEvents } from "../../worker/delivery/emit.ts";
+import { SUCCEEDED_RETENTION_MS, runHousekeeping, sweepStuckDeliveries } from "../../worker/delivery/sweep.ts";
+import { loadConfig } from "../../worker/env.ts";
+import { USER_AGENT } from "../../worker/delivery/request.ts";
+import { getDb } from "../../worker/storage/db.ts";
+import { loadWebhookRow } from "../../worker/storage/pipeline-webhooks.ts";
+import { deliveries, instances } from "../../worker/storage/schema.ts";
+import {
+  GLOBAL_SECRET, GLOBAL_VARS, attemptRows, consume, deliveriesOf, deliveryRow, deps, fakeReceiver, ingest, seedInstance, testEnv, upsertEvent,
+} from "./helpers/pipeline.ts";
+
+const ok = () => new Response("ok", { status: 200 });
+
+/** Ingests one text message for the instance and returns the env and the pending delivery ids. */
+async function ingestOne(instanceName: string, vars: Record<string, string> = {}, text = "hello") {
+  const e = testEnv(vars);
+  const event = upsertEvent(instanceName, text);
+  const res = await ingest(e, { connector: "c1", events: [event] });
+  expect(res.status).toBe(200);
+  return { e, event, ids: [...e.DELIVERY_QUEUE.sent] };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("a delivery", () => {
+  it("POSTs the exact Evolution body with Standard Webhooks headers, verified independently", async () => {
+    const instance = await seedInstance({ headers: { Authorization: "Bearer abc", "webhook-id": "forged" } });
+    const { e, event, ids } = await ingestOne(instance.name, { SERVER_URL: "https://api.l2msg.test" });
+    const receiver = fakeReceiver(ok);
+    const { consumerDeps } = deps(receiver.fetch);
+    const result = await consume(e, ids, consumerDeps);
+    expect(result.explicitAcks).toEqual([`m-0-${ids[0]}`]);
+    expect(receiver.received).toHaveLength(1);
+    const [req] = receiver.received;
+    const url = `https://receiver.example/${instance.name}`;
+    expect(req?.url).toBe(url);
+    const messages = (event.payload as { messages: Array<{ key: unknown }> }).messages;
+    expect(JSON.parse(req!.body)).toEqual({
+      event: "messages.upsert",
+      instance: instance.name,
+      data: {
+        key: messages[0]!.key, pushName: "Alice", message: { conversation: "hello" }, messageType: "conversation",
+        messageTimestamp: 1_732_460_000, owner: instance.name, source: expect.any(String),
+      },
+      destination: url,
+      date_time: "2024-11-24T14:53:20.123Z",
+      sender: "15551234567@s.whatsapp.net",
+      server_url: "https://api.l2msg.test",
+    });
+    expect(req!.headers).toMatchObject({
+      "content-type": "application/json", "user-agent": USER_AGENT, authorization: "Bearer abc", "webhook-id": ids[0],
+    });
+    expect(new Webhook(instance.webhook!.secret).verify(req!.body, req!.headers)).toBeTruthy();
+    expect(await deliveryRow(ids[0]!)).toMatchObject({ status: "succeeded", attempts: 1, lastStatusCode: 200, lastError: null });
+    expect(await attemptRows(ids[0]!)).toMatchObject([{ attempt: 1, statusCode: 200, outcome: "succeeded", responseBody: "ok", url }]);
+  });
+
+  it("sends the instance token as apikey only when AUTHENTICATION_EXPOSE_IN_FETCH_INSTANCES=true", async () => {
+    const instance = await seedInstance();
+    const exposed = await ingestOne(instance.name, { AUTHENTICATION_EXPOSE_IN_FETCH_INSTANCES: "true" });
+    const hidden = await ingestOne(instance.name);
+    const receiver = fakeReceiver(ok);
+    await consume(exposed.e, exposed.ids, deps(receiver.fetch).consumerDeps);
+    await consume(hidden.e, hidden.ids, deps(receiver.fetch).consumerDeps);
+    const [withKey, withoutKey] = receiver.received.map((r) => JSON.parse(r.body));
+    expect(withKey.apikey).toBe(instance.token);
+    expect(withoutKey).not.toHaveProperty("apikey");
+    expect(receiver.received.map((r) => r.body).join("")).not.toContain("test-global-api-key");
+  });
+
+  it("inserts the by-events path before the query string", async () => {
+    const instance = await seedInstance({ url: "https://receiver.example/hook/?team=7", byEvents: true });
+    const { e, ids } = await ingestOne(instance.name);
+    const receiver = fakeReceiver(ok);
+    await consume(e, ids, deps(receiver.fetch).consumerDeps);
+    expect(receiver.received[0]?.url).toBe("https://receiver.example/hook/messages-upsert?team=7");
+  });
+
+  it("a receiver failing 3 times then succeeding: one success, same webhook-id, 4 attempts recorded", async () => {
+    const instance = await seedInstance();
+    const { e, ids } = await ingestOne(instance.name);
+    const id = ids[0]!;
+    const receiver = fakeReceiver((_req, nth) => (nth <= 3 ? new Response("busy", { status: 503 }) : ok()));
+    const { clock, consumerDeps } = deps(receiver.fetch);
+    const delays: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const result = await consume(e, [id], consumerDeps);
+      expect(result.retryMessages).toHaveLength(1);
+      const delay = result.retryMessages[0]!.delaySeconds!;
+      delays.push(delay);
+      clock.now += delay * 1000;
+    }
+    expect(delays).toEqual([5, 10, 20]);
+    const final = await consume(e, [id], consumerDeps);
+    expect(final.explicitAcks).toHaveLength(1);
+    expect(receiver.received.map((r) => r.headers["webhook-id"])).toEqual([id, id, id, id]);
+    expect(await deliveryRow(id)).toMatchObject({ status: "succeeded", attempts: 4 });
+    const attempts = await attemptRows(id);
+    expect(attempts.map((a) => [a.attempt, a.statusCode, a.outcome])).toEqual([
+      [1, 503, "retry"], [2, 503, "retry"], [3, 503, "retry"], [4, 200, "succeeded"],
+    ]);
+    expect(attempts[0]?.responseBody).toBe("busy");
+    // A duplicate message for the finished delivery sends nothing.
+    await consume(e, [id], consumerDeps);
+    expect(receiver.received).toHaveLength(4);
+  });
+
+  it("a message that arrives before next_attempt_at is put back without sending", async () => {
+    const instance = await seedInstance();
+    const { e, ids } = await ingestOne(instance.name);
+    const receiver = fakeReceiver(() => new Response(null, { status: 500, headers: { "retry-after": "120" } }));
+    const { consumerDeps } = deps(receiver.fetch);
+    const first = await consume(e, ids, consumerDeps);
+    expect(first.retryMessages[0]?.delaySeconds).toBe(120);
+    const early = await consume(e, ids, consumerDeps);
+    expect(early.retryMessages[0]?.delaySeconds).toBe(120);
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it("a network error is recorded and retried", async () => {
+    const instance = await seedInstance();
+    const { e, ids } = await ingestOne(instance.name);
+    const { consumerDeps } = deps(async () => {
+      throw new TypeError("connection refused");
+    });
+    const result = await consume(e, ids, consumerDeps);
+    expect(result.retryMessages).toHaveLength(1);
+    expect(await attemptRows(ids[0]!)).toMatchObject([{ statusCode: null, outcome: "retry", error: "network error: connection refused" }]);
+    expect(await deliveryRow(ids[0]!)).toMatchObject({ status: "pending", lastError: "network error: connection refused" });
+  });
+
+  it("404 is not retried: failed after one attempt", async () => {
+    const instance = await seedInstance();
+    const { e, ids } = await ingestOne(instance.name);
+    const receiver = fakeReceiver(() => new Response("no such hook", { status: 404 }));
+    const result = await consume(e, ids, deps(receiver.fetch).consumerDeps);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(result.retryMessages).toEqual([]);
+    expect(await deliveryRow(ids[0]!)).toMatchObject({ status: "failed", attempts: 1, lastStatusCode: 404 });
+  });
+
+  it("410 fails the delivery and disables the instance webhook; later deliveries to it fail without a request", async () => {
+    const instance = await seedInstance();
+    const first = await ingestOne(instance.name, {}, "first");
+    const second = await ingestOne(instance.name, {}, "second");
+    const receiver = fakeReceiver(() => new Response("gone", { status: 410 }));
+    await consume(first.e, first.ids, deps(receiver.fetch).consumerDeps);
+    expect(await deliveryRow(first.ids[0]!)).toMatchObject({ status: "failed", lastError: "HTTP 410 Gone" });
+    expect((await attemptRows(first.ids[0]!))[0]?.outcome).toBe("gone");
+    expect((await loadWebhookRow(env.DB, instance.id))?.enabled).toBe(false);
+    await consume(second.e, second.ids, deps(receiver.fetch).consumerDeps);
+    expect(receiver.received).toHaveLength(1);
+    expect(await deliveryRow(second.ids[0]!)).toMatchObject({ status: "failed", lastError: "the instance webhook is disabled" });
+  });
+
+  it("a URL refused by the SSRF guard at delivery time fails without a request", async () => {
+    const instance = await seedInstance({ url: "http://127.0.0.1:9999/hook" });
+    const { e, ids } = await ingestOne(instance.name);
+    const receiver = fakeReceiver(ok);
+    await consume(e, ids, deps(receiver.fetch).consumerDeps);
+    expect(receiver.received).toEqual([]);
+    expect((await deliveryRow(ids[0]!))?.lastError).toMatch(/^webhook URL refused/);
+  });
+
+  it("instance and global webhooks both receive; the failing one does not hold up the other", async () => {
+    const instance = await seedInstance();
+    const { e, ids } = await ingestOne(instance.name, GLOBAL_VARS);
+    expect(ids).toHaveLength(2);
+    const receiver = fakeReceiver((req) => (req.url.startsWith("https://global.example") ? new Response(null, { status: 500 }) : ok()));
+    const result = await consume(e, ids, deps(receiver.fetch).consumerDeps);
+    const rows = await deliveriesOf(instance.name);
+    const byTarget = Object.fromEntries(rows.map((r) => [r.target, r]));
+    expect(byTarget.instance).toMatchObject({ status: "succeeded" });
+    expect(byTarget.global).toMatchObject({ status: "pending", attempts: 1, lastStatusCode: 500 });
+    expect(result.explicitAcks).toEqual([`m-${ids.indexOf(byTarget.instance!.id)}-${byTarget.instance!.id}`]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual([`m-${ids.indexOf(byTarget.global!.id)}-${byTarget.global!.id}`]);
+    const globalReq = receiver.received.find((r) => r.url === "https://global.example/hook")!;
+    expect(new Webhook(GLOBAL_SECRET).verify(globalReq.body, globalReq.headers)).toBeTruthy();
+    expect(() => new Webhook(instance.webhook!.secret).verify(globalReq.body, globalReq.headers)).toThrow();
+  });
+
+  it("the Worker's queue handler delivers through the global fetch", async () => {
+    const instance = await seedInstance();
+    const { ids } = await ingestOne(instance.name);
+    const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async () => ok());
+    const batch = createMessageBatch<DeliveryJob>("l2msg-deliveries", [{ id: "w1", timestamp: new Date(), attempts: 1, body: { deliveryId: ids[0]! } }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["w1"]);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(await deliveryRow(ids[0]!)).toMatchObject({ status: "succeeded" });
+  });
+});
+
+describe("sweep and dead letters", () => {
+  it("the sweep re-enqueues a pending delivery whose queue message was lost, and nothing finished", async () => {
+    const instance = await seedInstance();
+    const e = testEnv();
+    e.DELIVERY_QUEUE.failNext = true;
+    await ingest(e, { connector: "c1", events: [upsertEvent(instance.name)] });
+    const done = await ingestOne(instance.name);
+    await consume(done.e, done.ids, deps(fakeReceiver(ok).fetch).consumerDeps);
+    const [stuck] = (await deliveriesOf(instance.name)).filter((r) => r.status === "pending");
+    expect(e.DELIVERY_QUEUE.sent).toEqual([]);
+
+    const sweepEnv = testEnv();
+    expect(await sweepStuckDeliveries(sweepEnv, Date.now() + 60_000)).toBe(0);
+    await sweepStuckDeliveries(sweepEnv, Date.now() + 3 * 60_000);
+    expect(sweepEnv.DELIVERY_QUEUE.sent).toContain(stuck!.id);
+    expect(sweepEnv.DELIVERY_QUEUE.sent).not.toContain(done.ids[0]);
+    // Swept once: not again until another grace period has passed.
+    const again = testEnv();
+    await sweepStuckDeliveries(again, Date.now() + 4 * 60_000);
+    expect(again.DELIVERY_QUEUE.sent).not.toContain(stuck!.id);
+
+    const receiver = fakeReceiver(ok);
+    await consume(sweepEnv, [stuck!.id], deps(receiver.fetch, Date.now() + 3 * 60_000).consumerDeps);
+    expect(await deliveryRow(stuck!.id)).toMatchObject({ status: "succeeded" });
+  });
+
+  it("the scheduled handler runs the sweep", async () => {
+    const instance = await seedInstance();
+    const lost = testEnv();
+    lost.DELIVERY_QUEUE.failNext = true;
+    await ingest(lost, { connector: "c1", events: [upsertEvent(instance.name)] });
+    const [stuck] = await deliveriesOf(instance.name);
+    await getDb(env.DB).update(deliveries).set({ nextAttemptAt: Date.now() - 3 * 60_000 }).where(eq(deliveries.id, stuck!.id));
+    const cronEnv = testEnv();
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), cronEnv, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(cronEnv.DELIVERY_QUEUE.sent).toContain(stuck!.id);
+  });
+
+  it("the DLQ consumer marks its messages' deliveries failed and acks them", async () => {
+    const instance = await seedInstance();
+    const { ids } = await ingestOne(instance.name);
+    const batch = createMessageBatch<DeliveryJob>("l2msg-deliveries-dlq", [{ id: "d1", timestamp: new Date(), attempts: 1, body: { deliveryId: ids[0]! } }]);
+    const ctx = createExecutionContext();
+    await consumeDeadLetterBatch(batch, env, Date.now());
+    expect((await getQueueResult(batch, ctx)).ackAll).toBe(true);
+    expect(await deliveryRow(ids[0]!)).toMatchObject({ status: "failed", lastError: expect.stringMatching(/dead-lettered/) });
+  });
+});
+
+describe("worker-originated events and retention", () => {
+  it("emitWebhookEvents stores and enqueues like ingest (NEW_TOKEN on its by-events path)", async () => {
+    const instance = await seedInstance({ byEvents: true, url: "https://receiver.example/hooks" });
+    const e = testEnv();
+    const row = await getDb(env.DB).select().from(instances).where(eq(instances.id, instance.id)).get();
+    await emitWebhookEvents(e, loadConfig(e), row!, [
+      { event: "new.jwt", data: { jwt: "NEWTOKEN", instanceName: instance.name }, dateTime: "2026-05-01T12:00:00.000Z" },
+    ], Date.now());
+    expect(e.DELIVERY_QUEUE.sent).toHaveLength(1);
+    const receiver = fakeReceiver(ok);
+    await consume(e, e.DELIVERY_QUEUE.sent, deps(receiver.fetch).consumerDeps);
+    expect(receiver.received[0]?.url).toBe("https://receiver.example/hooks/new-jwt");
+    expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({ event: "new.jwt", instance: instance.name, data: { jwt: "NEWTOKEN" } });
+  });
+
+  it("housekeeping prunes succeeded deliveries past retention and keeps failed ones", async () => {
+    const instance = await seedInstance();
+    const good = await ingestOne(instance.name, {}, "good");
+    const bad = await ingestOne(instance.name, {}, "bad");
+    await consume(good.e, good.ids, deps(fakeReceiver(ok).fetch).consumerDeps);
+    await consume(bad.e, bad.ids, deps(fakeReceiver(() => new Response(null, { status: 400 })).fetch).consumerDeps);
+    await runHousekeeping(testEnv(), Date.now() + SUCCEEDED_RETENTION_MS - 60_000);
+    expect(await deliveriesOf(instance.name)).toHaveLength(2);
+    await runHousekeeping(testEnv(), Date.now() + SUCCEEDED_RETENTION_MS + 60_000);
+    const left = await deliveriesOf(instance.name);
+    expect(left.map((r) => r.status)).toEqual(["failed"]);
+    expect(await attemptRows(good.ids[0]!)).toEqual([]);
+  });
+});
