@@ -1,11 +1,16 @@
 // Control API (worker → connector commands, SPEC §5) on node:http. Every request must carry a
-// valid connector signature; routes are COMMAND_PATHS of worker/protocol/commands.ts. Handlers
-// stay thin: validate, call the registry, shape the answer.
+// valid connector signature and every response is signed; routes are COMMAND_PATHS (methods:
+// COMMAND_METHODS) of worker/protocol/commands.ts. Handlers stay thin: validate, call, shape.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { connectRequestSchema, sendTextRequestSchema } from "../worker/protocol/commands.ts";
 import { instanceNameSchema } from "../worker/protocol/envelope.ts";
-import { CONNECTOR_SIGNATURE_HEADER, CONNECTOR_TIMESTAMP_HEADER, verifyConnectorRequest } from "../worker/protocol/signing.ts";
+import {
+  CONNECTOR_SIGNATURE_HEADER,
+  CONNECTOR_TIMESTAMP_HEADER,
+  connectorSignatureHeaders,
+  verifyConnectorRequest,
+} from "../worker/protocol/signing.ts";
 import type { InstanceRegistry } from "./instances.ts";
 import { NotConnectedError, sendText } from "./send-text.ts";
 import { errorMessage } from "./session-events.ts";
@@ -54,7 +59,14 @@ const ROUTES: Route[] = [
     },
   },
   { method: ["POST", "PUT"], pattern: /^\/v1\/instances\/([^/]+)\/restart$/, handle: async (d, name) => ok(await d.registry.getOrCreate(name).restart()) },
-  { method: ["POST", "DELETE"], pattern: /^\/v1\/instances\/([^/]+)\/logout$/, handle: async (d, name) => ok(await d.registry.logout(name)) },
+  {
+    method: ["POST", "DELETE"],
+    pattern: /^\/v1\/instances\/([^/]+)\/logout$/,
+    handle: async (d, name) => {
+      const status = await d.registry.logout(name);
+      return status ? ok(status) : fail(409, "not_connected", `instance ${name} has no session to log out`);
+    },
+  },
   { method: ["POST"], pattern: /^\/v1\/instances\/([^/]+)\/send-text$/, handle: sendTextRoute },
 ];
 
@@ -126,7 +138,9 @@ async function handle(deps: ControlDeps, req: IncomingMessage, res: ServerRespon
     reply = fail(500, "internal", "internal error");
   }
   const text = JSON.stringify(reply.body);
-  res.writeHead(reply.status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  // Responses are signed like requests: the worker verifies them before trusting any answer.
+  const signature = await connectorSignatureHeaders(deps.secret, text, deps.now());
+  res.writeHead(reply.status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...signature });
   res.end(text);
   const level = req.url === "/v1/health" && reply.status === 200 ? "debug" : "info";
   deps.logger[level]({ method: req.method, path: req.url, status: reply.status }, "control request");

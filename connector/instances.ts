@@ -39,11 +39,12 @@ export class InstanceRegistry {
     return this.deps.authStore.pairedInstances().map((name) => this.getOrCreate(name));
   }
 
-  async logout(name: string): Promise<InstanceStatus> {
+  /** Logs out a running or paired instance; undefined when there is nothing to log out. */
+  async logout(name: string): Promise<InstanceStatus | undefined> {
     const session = this.sessions.get(name);
-    if (session) return session.logout();
-    this.deps.authStore.wipe(name);
-    return { ...this.status(name), statusReason: 401 };
+    if (session?.hasSession()) return session.logout();
+    if (!session && this.deps.authStore.loadCreds(name)) return this.getOrCreate(name).logout();
+    return undefined;
   }
 
   /** Logs out if connected, wipes credentials and forgets the instance. */

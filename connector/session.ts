@@ -165,6 +165,11 @@ export class InstanceSession {
     this.auth = undefined;
   }
 
+  /** A socket, a pending reconnect, or saved paired credentials: something logout can end. */
+  hasSession(): boolean {
+    return this.isRunning() || this.hasPairedCreds();
+  }
+
   private hasPairedCreds(): boolean {
     const creds = this.auth?.creds ?? this.deps.authStore.loadCreds(this.name);
     return creds !== undefined && isPaired(creds);

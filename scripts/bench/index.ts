@@ -11,7 +11,7 @@ import { describeResources, sampleResources, type ResourceSample } from "../lib/
 import { formatReport, targetsMet } from "./report.ts";
 
 const usage = `npm run bench -- [--events 100000] [--rate 200] [--seconds 30] [--batch 100]
-  [--concurrency 4] [--relay-sockets 4] [--var KEY=VALUE ...] [--max-minutes 30] [--skip-relay]`;
+  [--concurrency 4] [--relay-sockets 4] [--queue-batch N (max_batch_size override)] [--var KEY=VALUE ...] [--max-minutes 30] [--skip-relay]`;
 
 function options() {
   const { values } = parseArgs({
@@ -22,6 +22,7 @@ function options() {
       batch: { type: "string", default: "100" },
       concurrency: { type: "string", default: "4" },
       "relay-sockets": { type: "string", default: "4" },
+      "queue-batch": { type: "string", default: "" },
       "max-minutes": { type: "string", default: "30" },
       var: { type: "string", multiple: true, default: [] },
       "skip-relay": { type: "boolean", default: false },
@@ -42,6 +43,7 @@ function options() {
     events: int("events"), rate: int("rate"), seconds: int("seconds"), batch: int("batch"),
     concurrency: int("concurrency"), relaySockets: int("relay-sockets"), maxMinutes: int("max-minutes"),
     vars, skipRelay: values["skip-relay"] as boolean,
+    queueBatch: values["queue-batch"] ? int("queue-batch") : undefined,
   };
 }
 
@@ -61,7 +63,7 @@ async function main(): Promise<number> {
   console.log(`bench run ${run}: ${opts.events} events, latency at ${opts.rate}/s for ${opts.seconds}s, batch ${opts.batch} x ${opts.concurrency}`);
 
   const receiver = await startReceiver();
-  const worker = await startLocalWorker({ label: "bench", vars: opts.vars });
+  const worker = await startLocalWorker({ label: "bench", vars: opts.vars, config: { queueBatchSize: opts.queueBatch } });
   let l2msg: WorkloadResult, relay: WorkloadResult | undefined;
   let before: ResourceSample, after: ResourceSample;
   try {

@@ -1,14 +1,14 @@
 // A throwaway local worker for the bench and the drills: its own persist dir, spare port,
 // migrations applied, vars overridden with --var, an instance with a webhook on a local receiver.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setUpInstance, type ApiTarget } from "./api.ts";
 import type { IngestTarget } from "./ingest-client.ts";
 import type { GroupProcess } from "./proc.ts";
-import { applyLocalMigrations, buildWorkerSnapshot, startWorker, waitForHttp } from "./wrangler.ts";
+import { applyLocalMigrations, buildWorkerSnapshot, startWorker, throwawayConfig, waitForHttp, type ConfigOverrides } from "./wrangler.ts";
 
 export async function sparePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -41,13 +41,17 @@ export interface LocalWorker {
 export interface LocalWorkerOptions {
   vars?: Record<string, string>;
   testScheduled?: boolean;
+  config?: ConfigOverrides;
   label: string;
 }
 
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
   const dir = mkdtempSync(join(tmpdir(), `l2msg-${options.label}-`));
   const persistTo = join(dir, "state");
-  const [script] = await Promise.all([buildWorkerSnapshot(join(dir, "build")), applyLocalMigrations(persistTo)]);
+  const script = await buildWorkerSnapshot(join(dir, "build"));
+  const config = join(dir, "wrangler.toml");
+  writeFileSync(config, throwawayConfig(script, options.config));
+  await applyLocalMigrations(persistTo, config);
   const port = await sparePort();
   const apiKey = randomBytes(24).toString("base64url");
   const secret = randomBytes(24).toString("base64url");
@@ -61,7 +65,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   const baseUrl = `http://127.0.0.1:${port}`;
   const logFile = join(dir, "worker.log");
   const launch = async () => {
-    const proc = startWorker({ script, port, persistTo, vars, testScheduled: options.testScheduled, logFile });
+    const proc = startWorker({ script, config, port, persistTo, vars, testScheduled: options.testScheduled, logFile });
     try {
       await waitForHttp(`${baseUrl}/openapi.json`, 90_000, proc);
     } catch (error) {

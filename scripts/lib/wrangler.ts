@@ -1,5 +1,6 @@
 // Local worker lifecycle for scripts: apply D1 migrations and run `wrangler dev` in local mode
 // (no Cloudflare account, no login, no telemetry, no Request.cf fetch). Local only: 127.0.0.1.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnGroup, runToCompletion, type GroupProcess } from "./proc.ts";
 
@@ -20,8 +21,8 @@ export function wranglerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   };
 }
 
-export async function applyLocalMigrations(persistTo?: string): Promise<string> {
-  const args = ["d1", "migrations", "apply", "DB", "--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
+export async function applyLocalMigrations(persistTo?: string, config?: string): Promise<string> {
+  const args = ["d1", "migrations", "apply", "DB", "--local", ...(persistTo ? ["--persist-to", persistTo] : []), ...(config ? ["--config", config] : [])];
   return runToCompletion("migrations", WRANGLER_BIN, args, { cwd: ROOT, env: wranglerEnv(), timeoutMs: 120_000 });
 }
 
@@ -35,7 +36,29 @@ export async function buildWorkerSnapshot(outdir: string): Promise<string> {
   return join(outdir, "index.js");
 }
 
+export interface ConfigOverrides {
+  /** `max_batch_size` of the delivery queue consumer (local queues run one batch at a time). */
+  queueBatchSize?: number;
+}
+
+/**
+ * A copy of wrangler.toml for a throwaway worker: `main` is the snapshot, paths are absolute,
+ * and no .dev.vars is picked up (it lives beside the config, and this copy has none).
+ */
+export function throwawayConfig(script: string, overrides: ConfigOverrides = {}): string {
+  let toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8")
+    .replace(/^main\s*=.*$/m, `main = ${JSON.stringify(script)}`)
+    .replace(/^migrations_dir\s*=.*$/m, `migrations_dir = ${JSON.stringify(join(ROOT, "migrations"))}`);
+  if (overrides.queueBatchSize !== undefined) {
+    // The first consumer block is the delivery queue; the dead-letter consumer keeps its own.
+    toml = toml.replace(/^max_batch_size\s*=.*$/m, `max_batch_size = ${overrides.queueBatchSize}`);
+  }
+  return toml;
+}
+
 export interface WorkerOptions {
+  /** Config file to use instead of the repo's wrangler.toml. */
+  config?: string;
   /** A pre-built bundle (from buildWorkerSnapshot) to run with --no-bundle instead of the sources. */
   script?: string;
   port: number;
@@ -48,7 +71,7 @@ export interface WorkerOptions {
 }
 
 export function startWorker(options: WorkerOptions): GroupProcess {
-  const args = ["dev", ...(options.script ? [options.script, "--no-bundle"] : []), "--config", join(ROOT, "wrangler.toml"), "--port", String(options.port), "--ip", "127.0.0.1", "--local", "--show-interactive-dev-session=false"];
+  const args = ["dev", ...(options.script ? [options.script, "--no-bundle"] : []), "--config", options.config ?? join(ROOT, "wrangler.toml"), "--port", String(options.port), "--ip", "127.0.0.1", "--local", "--show-interactive-dev-session=false"];
   if (options.persistTo) args.push("--persist-to", options.persistTo);
   if (options.testScheduled) args.push("--test-scheduled");
   for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);

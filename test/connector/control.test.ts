@@ -8,11 +8,16 @@ import {
   instanceStatusSchema,
   sendTextResponseSchema,
 } from "../../worker/protocol/commands.ts";
-import { signConnectorRequest } from "../../worker/protocol/signing.ts";
-import { inboundText, openSocket, signedRequest } from "./helpers.ts";
+import { signConnectorRequest, verifyConnectorRequest } from "../../worker/protocol/signing.ts";
+import { inboundText, openSocket, SECRET, signedRequest, waitFor } from "./helpers.ts";
 import { startHarness, type Harness } from "./fixture.ts";
 
 let h: Harness | undefined;
+
+/** The worker verifies every answer's signature; so do we. */
+function responseSignature(response: Response, text: string) {
+  return verifyConnectorRequest(SECRET, response.headers.get("x-l2msg-timestamp"), response.headers.get("x-l2msg-signature"), text, Date.now());
+}
 afterEach(async () => {
   await h?.stop();
   h = undefined;
@@ -51,15 +56,18 @@ describe("control API auth", () => {
     h = await startHarness();
     const response = await send(h.connector.url);
     expect(response.status).toBe(401);
-    const body = await response.json();
-    expect(body).toMatchObject({ error: "unauthorized", message: expect.any(String) });
+    const text = await response.text();
+    expect(JSON.parse(text)).toMatchObject({ error: "unauthorized", message: expect.any(String) });
+    expect(await responseSignature(response, text)).toEqual({ ok: true });
   });
 
   it("signed requests get 200 with the contract shapes", async () => {
     h = await startHarness();
     const health = await signedRequest(h.connector.url, "GET", COMMAND_PATHS.health);
     expect(health.status).toBe(200);
-    expect(healthResponseSchema.parse(await health.json())).toMatchObject({ connector: "c1", instances: 0 });
+    const healthText = await health.text();
+    expect(await responseSignature(health, healthText)).toEqual({ ok: true });
+    expect(healthResponseSchema.parse(JSON.parse(healthText))).toMatchObject({ connector: "c1", instances: 0 });
     const state = await signedRequest(h.connector.url, "GET", COMMAND_PATHS.state("nobody"));
     expect(instanceStatusSchema.parse(await state.json())).toMatchObject({ instance: "nobody", state: "close" });
     const list = await signedRequest(h.connector.url, "GET", COMMAND_PATHS.list);
@@ -72,7 +80,7 @@ describe("control API auth", () => {
 describe("control API commands", () => {
   async function connectAndOpen(harness: Harness) {
     const response = signedRequest(harness.connector.url, "POST", COMMAND_PATHS.connect("sales"), {});
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => harness.sockets.sockets.length === 1, 5_000, "the socket");
     openSocket(harness.sockets.sockets[0]!);
     const status = instanceStatusSchema.parse(await (await response).json());
     expect(status).toMatchObject({ instance: "sales", state: "open", statusReason: 200, me: { id: "15550001111@s.whatsapp.net" } });
@@ -119,6 +127,9 @@ describe("control API commands", () => {
     expect(sock.loggedOut).toBe(1);
     const closes = (await h.expectEvents("connection.update", 3)).filter((e) => (e.payload as any).connection === "close");
     expect((closes.at(-1)!.payload as any).lastDisconnect.error.statusCode).toBe(401);
+    const again = await signedRequest(h.connector.url, "POST", COMMAND_PATHS.logout("sales"));
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ error: "not_connected" });
     const removed = await signedRequest(h.connector.url, "DELETE", COMMAND_PATHS.remove("sales"));
     expect(await removed.json()).toEqual({ instance: "sales", removed: true });
     const list = await signedRequest(h.connector.url, "GET", COMMAND_PATHS.list);
@@ -129,7 +140,7 @@ describe("control API commands", () => {
     h = await startHarness();
     const first = await connectAndOpen(h);
     const restarting = signedRequest(h.connector.url, "POST", COMMAND_PATHS.restart("sales"));
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => h!.sockets.sockets.length === 2, 5_000, "a second socket");
     openSocket(h.sockets.sockets[1]!);
     expect(instanceStatusSchema.parse(await (await restarting).json())).toMatchObject({ state: "open" });
     expect(first.ended).toEqual([undefined]);

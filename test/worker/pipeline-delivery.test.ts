@@ -1,33 +1,17 @@
 // Ingest → D1 → queue → consumer → fake receiver, end to end in workerd: the exact request,
-// retries with a stable webhook-id, non-retryable codes, 410, independent targets, sweep, DLQ.
-import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
-import { eq } from "drizzle-orm";
+// retries with a stable webhook-id, non-retryable codes, 410, independent targets.
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index.ts";
 import type { DeliveryJob } from "../../worker/env.ts";
-import { consumeDeadLetterBatch } from "../../worker/delivery/consumer.ts";
-import { emitWebhookEvents } from "../../worker/delivery/emit.ts";
-import { SUCCEEDED_RETENTION_MS, runHousekeeping, sweepStuckDeliveries } from "../../worker/delivery/sweep.ts";
-import { loadConfig } from "../../worker/env.ts";
 import { USER_AGENT } from "../../worker/delivery/request.ts";
-import { getDb } from "../../worker/storage/db.ts";
 import { loadWebhookRow } from "../../worker/storage/pipeline-webhooks.ts";
-import { deliveries, instances } from "../../worker/storage/schema.ts";
 import {
-  GLOBAL_SECRET, GLOBAL_VARS, attemptRows, consume, deliveriesOf, deliveryRow, deps, fakeReceiver, ingest, seedInstance, testEnv, upsertEvent,
+  GLOBAL_SECRET, GLOBAL_VARS, attemptRows, consume, deliveriesOf, deliveryRow, deps, fakeReceiver, ingestOne, seedInstance,
 } from "./helpers/pipeline.ts";
 
 const ok = () => new Response("ok", { status: 200 });
-
-/** Ingests one text message for the instance and returns the env and the pending delivery ids. */
-async function ingestOne(instanceName: string, vars: Record<string, string> = {}, text = "hello") {
-  const e = testEnv(vars);
-  const event = upsertEvent(instanceName, text);
-  const res = await ingest(e, { connector: "c1", events: [event] });
-  expect(res.status).toBe(200);
-  return { e, event, ids: [...e.DELIVERY_QUEUE.sent] };
-}
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -126,6 +110,19 @@ describe("a delivery", () => {
     expect(receiver.received).toHaveLength(1);
   });
 
+  it("a Retry-After longer than a queue hop (12 h) takes several hops", async () => {
+    const instance = await seedInstance();
+    const { e, ids } = await ingestOne(instance.name);
+    const receiver = fakeReceiver(() => new Response(null, { status: 429, headers: { "retry-after": "72000" } }));
+    const { clock, consumerDeps } = deps(receiver.fetch);
+    const first = await consume(e, ids, consumerDeps);
+    expect(first.retryMessages[0]?.delaySeconds).toBe(43_200);
+    clock.now += 43_200_000;
+    const hop = await consume(e, ids, consumerDeps);
+    expect(hop.retryMessages[0]?.delaySeconds).toBe(72_000 - 43_200);
+    expect(receiver.received).toHaveLength(1);
+  });
+
   it("a network error is recorded and retried", async () => {
     const instance = await seedInstance();
     const { e, ids } = await ingestOne(instance.name);
@@ -198,86 +195,5 @@ describe("a delivery", () => {
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["w1"]);
     expect(spy).toHaveBeenCalledTimes(1);
     expect(await deliveryRow(ids[0]!)).toMatchObject({ status: "succeeded" });
-  });
-});
-
-describe("sweep and dead letters", () => {
-  it("the sweep re-enqueues a pending delivery whose queue message was lost, and nothing finished", async () => {
-    const instance = await seedInstance();
-    const e = testEnv();
-    e.DELIVERY_QUEUE.failNext = true;
-    await ingest(e, { connector: "c1", events: [upsertEvent(instance.name)] });
-    const done = await ingestOne(instance.name);
-    await consume(done.e, done.ids, deps(fakeReceiver(ok).fetch).consumerDeps);
-    const [stuck] = (await deliveriesOf(instance.name)).filter((r) => r.status === "pending");
-    expect(e.DELIVERY_QUEUE.sent).toEqual([]);
-
-    const sweepEnv = testEnv();
-    expect(await sweepStuckDeliveries(sweepEnv, Date.now() + 60_000)).toBe(0);
-    await sweepStuckDeliveries(sweepEnv, Date.now() + 3 * 60_000);
-    expect(sweepEnv.DELIVERY_QUEUE.sent).toContain(stuck!.id);
-    expect(sweepEnv.DELIVERY_QUEUE.sent).not.toContain(done.ids[0]);
-    // Swept once: not again until another grace period has passed.
-    const again = testEnv();
-    await sweepStuckDeliveries(again, Date.now() + 4 * 60_000);
-    expect(again.DELIVERY_QUEUE.sent).not.toContain(stuck!.id);
-
-    const receiver = fakeReceiver(ok);
-    await consume(sweepEnv, [stuck!.id], deps(receiver.fetch, Date.now() + 3 * 60_000).consumerDeps);
-    expect(await deliveryRow(stuck!.id)).toMatchObject({ status: "succeeded" });
-  });
-
-  it("the scheduled handler runs the sweep", async () => {
-    const instance = await seedInstance();
-    const lost = testEnv();
-    lost.DELIVERY_QUEUE.failNext = true;
-    await ingest(lost, { connector: "c1", events: [upsertEvent(instance.name)] });
-    const [stuck] = await deliveriesOf(instance.name);
-    await getDb(env.DB).update(deliveries).set({ nextAttemptAt: Date.now() - 3 * 60_000 }).where(eq(deliveries.id, stuck!.id));
-    const cronEnv = testEnv();
-    const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), cronEnv, ctx);
-    await waitOnExecutionContext(ctx);
-    expect(cronEnv.DELIVERY_QUEUE.sent).toContain(stuck!.id);
-  });
-
-  it("the DLQ consumer marks its messages' deliveries failed and acks them", async () => {
-    const instance = await seedInstance();
-    const { ids } = await ingestOne(instance.name);
-    const batch = createMessageBatch<DeliveryJob>("l2msg-deliveries-dlq", [{ id: "d1", timestamp: new Date(), attempts: 1, body: { deliveryId: ids[0]! } }]);
-    const ctx = createExecutionContext();
-    await consumeDeadLetterBatch(batch, env, Date.now());
-    expect((await getQueueResult(batch, ctx)).ackAll).toBe(true);
-    expect(await deliveryRow(ids[0]!)).toMatchObject({ status: "failed", lastError: expect.stringMatching(/dead-lettered/) });
-  });
-});
-
-describe("worker-originated events and retention", () => {
-  it("emitWebhookEvents stores and enqueues like ingest (NEW_TOKEN on its by-events path)", async () => {
-    const instance = await seedInstance({ byEvents: true, url: "https://receiver.example/hooks" });
-    const e = testEnv();
-    const row = await getDb(env.DB).select().from(instances).where(eq(instances.id, instance.id)).get();
-    await emitWebhookEvents(e, loadConfig(e), row!, [
-      { event: "new.jwt", data: { jwt: "NEWTOKEN", instanceName: instance.name }, dateTime: "2026-05-01T12:00:00.000Z" },
-    ], Date.now());
-    expect(e.DELIVERY_QUEUE.sent).toHaveLength(1);
-    const receiver = fakeReceiver(ok);
-    await consume(e, e.DELIVERY_QUEUE.sent, deps(receiver.fetch).consumerDeps);
-    expect(receiver.received[0]?.url).toBe("https://receiver.example/hooks/new-jwt");
-    expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({ event: "new.jwt", instance: instance.name, data: { jwt: "NEWTOKEN" } });
-  });
-
-  it("housekeeping prunes succeeded deliveries past retention and keeps failed ones", async () => {
-    const instance = await seedInstance();
-    const good = await ingestOne(instance.name, {}, "good");
-    const bad = await ingestOne(instance.name, {}, "bad");
-    await consume(good.e, good.ids, deps(fakeReceiver(ok).fetch).consumerDeps);
-    await consume(bad.e, bad.ids, deps(fakeReceiver(() => new Response(null, { status: 400 })).fetch).consumerDeps);
-    await runHousekeeping(testEnv(), Date.now() + SUCCEEDED_RETENTION_MS - 60_000);
-    expect(await deliveriesOf(instance.name)).toHaveLength(2);
-    await runHousekeeping(testEnv(), Date.now() + SUCCEEDED_RETENTION_MS + 60_000);
-    const left = await deliveriesOf(instance.name);
-    expect(left.map((r) => r.status)).toEqual(["failed"]);
-    expect(await attemptRows(good.ids[0]!)).toEqual([]);
   });
 });

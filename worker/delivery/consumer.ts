@@ -5,7 +5,7 @@ import { log } from "../log.ts";
 import { claimDelivery, failPendingDeliveries, loadDeliveryContext, recordAttempt, type DeliveryContext } from "../storage/pipeline-deliveries.ts";
 import { disableWebhook } from "../storage/pipeline-webhooks.ts";
 import { callWebhook, prepareRequest, type FetchFn } from "./deliver.ts";
-import { classifyAttempt, queueDelayUntil, type Outcome } from "./policy.ts";
+import { MAX_QUEUE_DELAY_SECONDS, classifyAttempt, queueDelayUntil, type Outcome } from "./policy.ts";
 
 export interface ConsumerDeps {
   fetch: FetchFn;
@@ -64,7 +64,8 @@ export async function processDelivery(env: Env, config: Config, deps: ConsumerDe
     outcome: outcome.kind, error, responseBody: call.responseBody,
   }, done);
   log.info("delivery_attempt", { deliveryId, instance: ctx.delivery.instanceName, target: ctx.delivery.target, attempt, statusCode, outcome: outcome.kind });
-  return outcome.kind === "retry" ? { action: "retry", delaySeconds: outcome.delaySeconds } : ACK;
+  // A long Retry-After takes several queue hops; next_attempt_at holds the real due time.
+  return outcome.kind === "retry" ? { action: "retry", delaySeconds: Math.min(outcome.delaySeconds, MAX_QUEUE_DELAY_SECONDS) } : ACK;
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */

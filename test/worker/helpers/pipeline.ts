@@ -136,7 +136,13 @@ export function deps(fetchFn: FetchFn, start = Date.now()) {
 }
 
 /** Runs the delivery consumer over these ids and returns the queue's ack/retry verdicts. */
-export async function consume(testEnvironment: Env, ids: string[], consumerDeps: ConsumerDeps) {
+export interface ConsumeResult {
+  ackAll: boolean;
+  explicitAcks: string[];
+  retryMessages: { msgId: string; delaySeconds: number | undefined }[];
+}
+
+export async function consume(testEnvironment: Env, ids: string[], consumerDeps: ConsumerDeps): Promise<ConsumeResult> {
   const batch = createMessageBatch<DeliveryJob>(
     "l2msg-deliveries",
     ids.map((deliveryId, i) => ({ id: `m-${i}-${deliveryId}`, timestamp: new Date(), attempts: 1, body: { deliveryId } })),
@@ -153,7 +159,11 @@ export async function consume(testEnvironment: Env, ids: string[], consumerDeps:
   const ctx = createExecutionContext();
   await consumeDeliveryBatch(batch, testEnvironment, consumerDeps);
   const result = await getQueueResult(batch, ctx);
-  return { ...result, retryMessages: result.retryMessages.map((m) => ({ ...m, delaySeconds: delays.get(m.msgId) })) };
+  return {
+    ackAll: result.ackAll,
+    explicitAcks: result.explicitAcks,
+    retryMessages: result.retryMessages.map((m: { msgId: string }) => ({ msgId: m.msgId, delaySeconds: delays.get(m.msgId) })),
+  };
 }
 
 export async function deliveryRow(id: string) {
@@ -166,4 +176,13 @@ export async function attemptRows(id: string) {
 
 export async function deliveriesOf(instanceName: string) {
   return getDb(env.DB).select().from(deliveries).where(eq(deliveries.instanceName, instanceName)).orderBy(deliveries.id);
+}
+
+/** Ingests one text message for the instance and returns the env and the pending delivery ids. */
+export async function ingestOne(instanceName: string, vars: Record<string, string> = {}, text = "hello") {
+  const e = testEnv(vars);
+  const event = upsertEvent(instanceName, text);
+  const res = await ingest(e, { connector: "c1", events: [event] });
+  if (res.status !== 200) throw new Error(`ingest failed: ${res.status} ${await res.text()}`);
+  return { e, event, ids: [...e.DELIVERY_QUEUE.sent] };
 }
