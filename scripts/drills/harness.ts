@@ -87,14 +87,14 @@ export async function withDrill(
     await sleep(1_000); // late duplicates, if any
   } catch (error) {
     failure = error instanceof DrillFailure ? error.message : error instanceof Error ? error.stack ?? error.message : String(error);
-  } finally {
-    await worker.dispose();
-    await receiver.close();
   }
   const stats = receiver.stats();
   const lost = lostIds(ctx.ids, receiver.firstAcceptedAt).length;
   if (failure) ctx.notes.push(`FAILED: ${failure}`);
-  else if (lost > 0) ctx.notes.push(`FAILED: ${lost} of ${ctx.ids.length} events never delivered (worker log was in ${worker.logFile})`);
+  else if (lost > 0) ctx.notes.push(`FAILED: ${lost} of ${ctx.ids.length} events never delivered`);
+  if (failure || lost > 0) ctx.notes.push(`worker log kept: ${worker.logFile}`);
+  await worker.dispose(Boolean(failure) || lost > 0);
+  await receiver.close();
   return {
     name, ok: !failure && lost === 0 && ctx.ids.length > 0, sent: ctx.ids.length, delivered: stats.distinctEvents, lost,
     duplicateEvents: stats.duplicateEvents, duplicateWebhookIds: stats.duplicateWebhookIds,
@@ -102,9 +102,9 @@ export async function withDrill(
   };
 }
 
-/** Ids of the instance's deliveries with `status` (first page of up to 200). */
+/** Ids of the instance's deliveries with `status` (first page of up to 100). */
 export async function deliveryIds(worker: LocalWorker, status: "pending" | "succeeded" | "failed"): Promise<string[]> {
-  const res = await apiCall(worker.api, "GET", `/deliveries/${INSTANCE}?status=${status}&limit=200`);
+  const res = await apiCall(worker.api, "GET", `/deliveries/${INSTANCE}?status=${status}&limit=100`);
   if (res.status !== 200) throw new DrillFailure(`GET /deliveries: HTTP ${res.status} ${JSON.stringify(res.json).slice(0, 300)}`);
   return ((res.json as { deliveries: { id: string }[] }).deliveries ?? []).map((d) => d.id);
 }

@@ -34,8 +34,8 @@ export interface LocalWorker {
   /** Starts the worker again on the same port and persist dir (after a kill). */
   restart(): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<void>;
-  /** Stops the worker and deletes its persist dir. */
-  dispose(): Promise<void>;
+  /** Stops the worker and deletes its dir (kept when `keepFiles`, or with L2MSG_KEEP_TMP set). */
+  dispose(keepFiles?: boolean): Promise<void>;
 }
 
 export interface LocalWorkerOptions {
@@ -87,9 +87,9 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
       worker.proc = await launch();
     },
     stop: (signal = "SIGTERM") => worker.proc.stop(signal),
-    dispose: async () => {
+    dispose: async (keepFiles = false) => {
       await worker.proc.stop("SIGTERM");
-      if (!process.env.L2MSG_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
+      if (!keepFiles && !process.env.L2MSG_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
     },
   };
   return worker;

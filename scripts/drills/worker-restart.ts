@@ -1,0 +1,31 @@
+// The worker is killed (SIGKILL) mid-stream and restarted: local queues are in memory, so the
+// queued delivery jobs are gone and only the cron sweep (driven here through /__scheduled) can
+// recover the pending deliveries from D1.
+import { triggerScheduled } from "../lib/wrangler.ts";
+import { deliveryIds, sleep, withDrill, type DrillResult } from "./harness.ts";
+
+/** The sweep's grace (worker/delivery/sweep.ts STUCK_GRACE_MS) plus margin bounds this drill. */
+const SWEEP_WINDOW_MS = 200_000;
+
+export function workerKilledMidStream(): Promise<DrillResult> {
+  return withDrill("worker-restart", { receiverMode: "ok", testScheduled: true }, async (ctx) => {
+    await ctx.send(300, 100);
+    const deadline = Date.now() + 30_000;
+    while (ctx.receiver.stats().distinctEvents < 10 && Date.now() < deadline) await sleep(50);
+    await ctx.worker.stop("SIGKILL");
+    const before = ctx.receiver.stats().distinctEvents;
+    ctx.check(before < 300, `all 300 were delivered before the kill (${before}); nothing was mid-stream`);
+    ctx.notes.push(`killed with ${before}/300 delivered`);
+    await ctx.worker.restart();
+    const pendingAfterRestart = (await deliveryIds(ctx.worker, "pending")).length;
+    ctx.notes.push(`after restart: >= ${pendingAfterRestart} pending deliveries in D1 (first page)`);
+    const sweepDeadline = Date.now() + SWEEP_WINDOW_MS;
+    let sweeps = 0;
+    while (ctx.receiver.stats().distinctEvents < 300 && Date.now() < sweepDeadline) {
+      await triggerScheduled(ctx.worker.baseUrl);
+      sweeps++;
+      await sleep(5_000);
+    }
+    ctx.notes.push(`${sweeps} scheduled runs triggered; recovered after ${Math.round((SWEEP_WINDOW_MS - (sweepDeadline - Date.now())) / 1000)} s`);
+  }, 60_000);
+}
