@@ -47,6 +47,18 @@ function startConnector(secret: string): GroupProcess | undefined {
   return spawnGroup("connector", join(ROOT, "node_modules", ".bin", "tsx"), [entry], { cwd: ROOT, env, echo: true });
 }
 
+/**
+ * `wrangler dev` never fires cron triggers by itself; the local stack fires the scheduled handler
+ * every minute like production does, so the sweep re-enqueues deliveries a reload dropped.
+ */
+function runCronLocally(): void {
+  setInterval(() => {
+    fetch(`${API_URL}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}`, { signal: AbortSignal.timeout(30_000) })
+      .then((res) => res.arrayBuffer())
+      .catch(() => undefined);
+  }, 60_000).unref();
+}
+
 function printBanner(apiKey: string): void {
   console.log(`
 l2msg is running (Ctrl-C stops everything)
@@ -54,6 +66,7 @@ l2msg is running (Ctrl-C stops everything)
   Docs       ${API_URL}/docs
   OpenAPI    ${API_URL}/openapi.json
   Connector  http://127.0.0.1:${CONNECTOR_PORT}
+  Cron       the scheduled handler (delivery sweep) is fired every minute
 Try it:
   curl -s -X POST ${API_URL}/instance/create \\
     -H 'apikey: ${apiKey}' -H 'content-type: application/json' \\
@@ -128,6 +141,7 @@ async function main(): Promise<void> {
       void stopAll(1);
     });
   }
+  runCronLocally();
   printBanner(vars.AUTHENTICATION_API_KEY!);
 }
 

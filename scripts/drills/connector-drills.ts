@@ -63,6 +63,7 @@ export function connectorKilledMidBacklog(): Promise<DrillResult> {
       proxy.delayMs = 0;
       connector = startConnectorProcess(ctx, proxy, dataDir);
       await ctx.receiver.waitForEvents(ctx.ids.length, 90_000);
+      ctx.notes.push(`the restarted connector resent ${proxy.ingestDuplicates} event(s) the worker had already stored (answered as duplicates)`);
     } finally {
       await connector.stop("SIGTERM");
       await proxy.close();

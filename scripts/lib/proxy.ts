@@ -7,6 +7,8 @@ export interface Proxy {
   url: string;
   /** Requests answered by the upstream and passed back. */
   completed: number;
+  /** Sum of `duplicates` in the upstream's ingest answers (batches resent after a crash). */
+  ingestDuplicates: number;
   delayMs: number;
   /** Stops listening and drops open connections: callers get ECONNREFUSED. */
   down(): Promise<void>;
@@ -21,6 +23,7 @@ export async function startProxy(upstream: string, delayMs = 0): Promise<Proxy> 
   const proxy: Proxy = {
     url: "",
     completed: 0,
+    ingestDuplicates: 0,
     delayMs,
     down: async () => {
       const current = server;
@@ -54,11 +57,21 @@ export async function startProxy(upstream: string, delayMs = 0): Promise<Proxy> 
           const body = Buffer.from(await upstreamRes.arrayBuffer());
           res.writeHead(upstreamRes.status, { "content-type": upstreamRes.headers.get("content-type") ?? "text/plain" }).end(body);
           proxy.completed++;
+          if (upstreamRes.status === 200) proxy.ingestDuplicates += duplicatesIn(body);
         } catch (error) {
           res.writeHead(502).end(error instanceof Error ? error.message : String(error));
         }
       });
     });
+  }
+
+  function duplicatesIn(body: Buffer): number {
+    try {
+      const parsed = JSON.parse(body.toString("utf8")) as { duplicates?: unknown };
+      return typeof parsed.duplicates === "number" ? parsed.duplicates : 0;
+    } catch {
+      return 0;
+    }
   }
 
   await proxy.up();

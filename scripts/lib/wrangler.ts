@@ -100,9 +100,13 @@ export async function waitForHttp(url: string, timeoutMs: number, proc?: GroupPr
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
-/** Triggers the worker's scheduled handler (needs `testScheduled`). */
-export async function triggerScheduled(baseUrl: string, cron = "* * * * *"): Promise<number> {
-  const res = await fetch(`${baseUrl}/__scheduled?cron=${encodeURIComponent(cron)}`, { signal: AbortSignal.timeout(30_000) });
-  await res.arrayBuffer();
-  return res.status;
+/**
+ * Fires the worker's scheduled handler. `/cdn-cgi/handler/scheduled` is served by the local
+ * runtime itself; `/__scheduled` (`--test-scheduled`) is a bundling middleware and 404s under
+ * `--no-bundle`, which the bench and drills use. Throws unless it answers 200.
+ */
+export async function triggerScheduled(baseUrl: string, cron = "* * * * *"): Promise<void> {
+  const res = await fetch(`${baseUrl}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`, { signal: AbortSignal.timeout(30_000) });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`scheduled trigger: HTTP ${res.status} ${text.slice(0, 200)}`);
 }

@@ -1,0 +1,98 @@
+// The whole local stack for end-to-end suites: fake WhatsApp, a recording webhook receiver, the
+// worker under `wrangler dev` (local D1 + Queues) and the real connector in-process, wired together.
+// Starts once per test file; `stop()` ends everything it started, even after a partial start.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startConnector, type RunningConnector } from "../../../connector/index.ts";
+import { parseConfig } from "../../../connector/config.ts";
+import { sparePort, startLocalWorker, type LocalWorker } from "../../../scripts/lib/local-stack.ts";
+import { startFakeWhatsApp, type FakeWhatsApp } from "../../fake-wa/index.ts";
+import { startWebhookInbox, type WebhookInbox } from "./webhook-inbox.ts";
+
+export interface ApiResponse {
+  status: number;
+  /** Parsed JSON (or the raw text); tests assert on it field by field. */
+  json: any;
+  headers: Headers;
+}
+
+export interface Stack {
+  wa: FakeWhatsApp;
+  inbox: WebhookInbox;
+  worker: LocalWorker;
+  connector: RunningConnector;
+  /** A management API call with the global `apikey`. */
+  api(method: string, path: string, body?: unknown): Promise<ApiResponse>;
+  stop(): Promise<void>;
+}
+
+async function callApi(worker: LocalWorker, method: string, path: string, body?: unknown): Promise<ApiResponse> {
+  const res = await fetch(`${worker.baseUrl}${path}`, {
+    method,
+    headers: { apikey: worker.api.apiKey, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  let json: unknown = text;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // Not JSON: the test sees the text.
+  }
+  return { status: res.status, json, headers: res.headers };
+}
+
+export async function startStack(label: string): Promise<Stack> {
+  const started: { wa?: FakeWhatsApp; inbox?: WebhookInbox; worker?: LocalWorker; connector?: RunningConnector } = {};
+  const dataDir = mkdtempSync(join(tmpdir(), `l2msg-${label}-connector-`));
+  const stop = async () => {
+    await started.connector?.stop({ flush: false }).catch(() => undefined);
+    await started.worker?.dispose().catch(() => undefined);
+    await started.inbox?.close().catch(() => undefined);
+    await started.wa?.close().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    started.wa = await startFakeWhatsApp();
+    started.inbox = await startWebhookInbox();
+    // Each side needs the other's URL: reserve the connector's port, start the worker pointing at
+    // it, then start the connector on that port with the worker's URL.
+    const connectorPort = await sparePort();
+    started.worker = await startLocalWorker({
+      label,
+      vars: { CONNECTOR_URL: `http://127.0.0.1:${connectorPort}`, WEBHOOK_ALLOW_PRIVATE_URLS: "true" },
+    });
+    const config = parseConfig(
+      {
+        WORKER_URL: started.worker.baseUrl,
+        CONNECTOR_SECRET: started.worker.vars.CONNECTOR_SECRET,
+        CONNECTOR_ID: `${label}-connector`,
+        CONNECTOR_PORT: String(connectorPort),
+        DATA_DIR: dataDir,
+        WA_WEBSOCKET_URL: started.wa.url,
+        LOG_LEVEL: "warn",
+        BAILEYS_LOG_LEVEL: "silent",
+      },
+      { forwardLingerMs: 50 },
+    );
+    started.connector = await startConnector(config);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const { wa, inbox, worker, connector } = started as Required<typeof started>;
+  return { wa, inbox, worker, connector, api: (method, path, body) => callApi(worker, method, path, body), stop };
+}
+
+/** Polls `probe` every 100 ms until it returns something other than undefined, for at most `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
