@@ -29,33 +29,23 @@ const bool = (fallback: boolean) =>
       return z.NEVER;
     });
 
-const int = (fallback: number, min: number, max: number) =>
+/** A numeric var given as a string; `integer` also refuses fractions. */
+const numeric = (fallback: number, min: number, max: number, integer: boolean) =>
   z
     .union([z.number(), z.string()])
     .optional()
     .transform((v, ctx) => {
       if (v === undefined || v === "") return fallback;
       const n = typeof v === "number" ? v : Number(v.trim());
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: "custom", message: `expected an integer from ${min} to ${max}, got "${v}"` });
+      const valid = integer ? Number.isInteger(n) : Number.isFinite(n);
+      if (!valid || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `expected ${integer ? "an integer" : "a number"} from ${min} to ${max}, got "${v}"` });
         return z.NEVER;
       }
       return n;
     });
-
-const num = (fallback: number, min: number, max: number) =>
-  z
-    .union([z.number(), z.string()])
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === "") return fallback;
-      const n = typeof v === "number" ? v : Number(v.trim());
-      if (!Number.isFinite(n) || n < min || n > max) {
-        ctx.addIssue({ code: "custom", message: `expected a number from ${min} to ${max}, got "${v}"` });
-        return z.NEVER;
-      }
-      return n;
-    });
+const int = (fallback: number, min: number, max: number) => numeric(fallback, min, max, true);
+const num = (fallback: number, min: number, max: number) => numeric(fallback, min, max, false);
 
 const optionalUrl = z
   .string()
