@@ -1,7 +1,7 @@
 // Shared plumbing for the failure drills: a throwaway worker with short retry timings, a
 // receiver, an instance wired to it, event sending, and the "nothing lost" verdict.
 import { randomBytes } from "node:crypto";
-import { apiCall } from "../lib/api.ts";
+import { callApi } from "../lib/api.ts";
 import { postBatch, textMessageEvent } from "../lib/ingest-client.ts";
 import { startLocalWorker, withInstance, type LocalWorker } from "../lib/local-stack.ts";
 import { startReceiver, type Receiver, type ReceiverMode } from "../lib/receiver.ts";
@@ -104,7 +104,7 @@ export async function withDrill(
 
 /** Ids of the instance's deliveries with `status` (first page of up to 100). */
 export async function deliveryIds(worker: LocalWorker, status: "pending" | "succeeded" | "failed"): Promise<string[]> {
-  const res = await apiCall(worker.api, "GET", `/deliveries/${INSTANCE}?status=${status}&limit=100`);
+  const res = await callApi(worker.api, "GET", `/deliveries/${INSTANCE}?status=${status}&limit=100`);
   if (res.status !== 200) throw new DrillFailure(`GET /deliveries: HTTP ${res.status} ${JSON.stringify(res.json).slice(0, 300)}`);
   return ((res.json as { deliveries: { id: string }[] }).deliveries ?? []).map((d) => d.id);
 }

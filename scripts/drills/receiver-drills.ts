@@ -1,5 +1,5 @@
 // Drills where the webhook receiver misbehaves: 500s for a while, hangs past the timeout, 410 Gone.
-import { apiCall, setWebhook } from "../lib/api.ts";
+import { callApi, setWebhook } from "../lib/api.ts";
 import { deliveryIds, DrillFailure, INSTANCE, sleep, withDrill, type DrillResult } from "./harness.ts";
 
 /** 500 for 6 s, then 200: every event arrives once retries reach the recovered receiver. */
@@ -40,7 +40,7 @@ export function receiverGone(): Promise<DrillResult> {
     const second = ctx.receiver.stats().requests;
     ctx.check(first > 0, "the receiver never got the 410 attempt");
     ctx.check(second === first, `attempts kept arriving after 410 (${first} -> ${second})`);
-    const find = await apiCall(ctx.worker.api, "GET", `/webhook/find/${INSTANCE}`);
+    const find = await callApi(ctx.worker.api, "GET", `/webhook/find/${INSTANCE}`);
     ctx.check((find.json as { enabled?: boolean }).enabled === false, `webhook still enabled after 410: ${JSON.stringify(find.json)}`);
     const failed = await deliveryIds(ctx.worker, "failed");
     const pending = await deliveryIds(ctx.worker, "pending");
@@ -49,7 +49,7 @@ export function receiverGone(): Promise<DrillResult> {
     ctx.receiver.mode = "ok";
     await setWebhook(ctx.worker.api, INSTANCE, ctx.receiver.url);
     for (const id of failed) {
-      const res = await apiCall(ctx.worker.api, "POST", `/deliveries/${INSTANCE}/${id}/redeliver`);
+      const res = await callApi(ctx.worker.api, "POST", `/deliveries/${INSTANCE}/${id}/redeliver`);
       if (res.status !== 202) throw new DrillFailure(`redeliver ${id}: HTTP ${res.status} ${JSON.stringify(res.json).slice(0, 200)}`);
     }
     ctx.notes.push("webhook re-enabled and every failed delivery redelivered through the API");

@@ -4,7 +4,15 @@ export interface ApiTarget {
   apiKey: string;
 }
 
-async function call(target: ApiTarget, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+export interface ApiResponse {
+  status: number;
+  /** Parsed JSON (or the raw text); tests assert on it field by field. */
+  json: any;
+  headers: Headers;
+}
+
+/** One management API call with the target's `apikey`; the body is parsed as JSON when it is JSON. */
+export async function callApi(target: ApiTarget, method: string, path: string, body?: unknown): Promise<ApiResponse> {
   const res = await fetch(`${target.baseUrl}${path}`, {
     method,
     headers: { apikey: target.apiKey, ...(body === undefined ? {} : { "content-type": "application/json" }) },
@@ -18,7 +26,7 @@ async function call(target: ApiTarget, method: string, path: string, body?: unkn
   } catch {
     // Keep the text.
   }
-  return { status: res.status, json };
+  return { status: res.status, json, headers: res.headers };
 }
 
 function expectStatus(what: string, got: { status: number; json: unknown }, ...ok: number[]): unknown {
@@ -27,12 +35,12 @@ function expectStatus(what: string, got: { status: number; json: unknown }, ...o
 }
 
 export async function createInstance(target: ApiTarget, instanceName: string): Promise<void> {
-  expectStatus("POST /instance/create", await call(target, "POST", "/instance/create", { instanceName }), 201);
+  expectStatus("POST /instance/create", await callApi(target, "POST", "/instance/create", { instanceName }), 201);
 }
 
 export async function setWebhook(target: ApiTarget, instanceName: string, url: string, events: string[] = ["MESSAGES_UPSERT"]): Promise<void> {
   const body = { url, enabled: true, events, webhook_by_events: false, headers: {} };
-  expectStatus("POST /webhook/set", await call(target, "POST", `/webhook/set/${instanceName}`, body), 200, 201);
+  expectStatus("POST /webhook/set", await callApi(target, "POST", `/webhook/set/${instanceName}`, body), 200, 201);
 }
 
 /** An instance with a webhook on `url` subscribed to MESSAGES_UPSERT. */
@@ -41,4 +49,4 @@ export async function setUpInstance(target: ApiTarget, instanceName: string, url
   await setWebhook(target, instanceName, url);
 }
 
-export { call as apiCall };
+

@@ -6,16 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startConnector, type RunningConnector } from "../../../connector/index.ts";
 import { parseConfig } from "../../../connector/config.ts";
+import { callApi, type ApiResponse } from "../../../scripts/lib/api.ts";
 import { sparePort, startLocalWorker, type LocalWorker } from "../../../scripts/lib/local-stack.ts";
 import { startFakeWhatsApp, type FakeWhatsApp } from "../../fake-wa/index.ts";
 import { startWebhookInbox, type WebhookInbox } from "./webhook-inbox.ts";
-
-export interface ApiResponse {
-  status: number;
-  /** Parsed JSON (or the raw text); tests assert on it field by field. */
-  json: any;
-  headers: Headers;
-}
 
 export interface Stack {
   wa: FakeWhatsApp;
@@ -25,23 +19,6 @@ export interface Stack {
   /** A management API call with the global `apikey`. */
   api(method: string, path: string, body?: unknown): Promise<ApiResponse>;
   stop(): Promise<void>;
-}
-
-async function callApi(worker: LocalWorker, method: string, path: string, body?: unknown): Promise<ApiResponse> {
-  const res = await fetch(`${worker.baseUrl}${path}`, {
-    method,
-    headers: { apikey: worker.api.apiKey, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  let json: unknown = text;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // Not JSON: the test sees the text.
-  }
-  return { status: res.status, json, headers: res.headers };
 }
 
 export async function startStack(label: string): Promise<Stack> {
@@ -83,7 +60,7 @@ export async function startStack(label: string): Promise<Stack> {
     throw error;
   }
   const { wa, inbox, worker, connector } = started as Required<typeof started>;
-  return { wa, inbox, worker, connector, api: (method, path, body) => callApi(worker, method, path, body), stop };
+  return { wa, inbox, worker, connector, api: (method, path, body) => callApi(worker.api, method, path, body), stop };
 }
 
 /** Polls `probe` every 100 ms until it returns something other than undefined, for at most `timeoutMs`. */
