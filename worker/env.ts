@@ -96,6 +96,8 @@ const varsSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_URLS: bool(false),
   /** How many deliveries one queue invocation sends at once (Workers allow 6 open connections). */
   WEBHOOK_MAX_CONCURRENCY: int(4, 1, 6),
+  /** How far past due (and unleased) a pending delivery must be before the cron sweep re-enqueues it. */
+  WEBHOOK_SWEEP_GRACE_SECONDS: int(120, 1, 86_400),
 });
 
 export interface GlobalWebhookConfig {
@@ -127,6 +129,7 @@ export interface Config {
   retry: RetryConfig;
   allowPrivateUrls: boolean;
   maxConcurrency: number;
+  sweepGraceSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -180,6 +183,7 @@ export function loadConfig(env: Record<string, unknown>): Config {
     },
     allowPrivateUrls: v.WEBHOOK_ALLOW_PRIVATE_URLS,
     maxConcurrency: v.WEBHOOK_MAX_CONCURRENCY,
+    sweepGraceSeconds: v.WEBHOOK_SWEEP_GRACE_SECONDS,
   };
   cache.set(env, config);
   return config;

@@ -9,7 +9,7 @@ import { lostIds } from "../lib/stats.ts";
 
 export const INSTANCE = "drill";
 
-/** Short retry timings so failures recover in seconds (SPEC §4 names). */
+/** Short retry timings and sweep grace so failures recover in seconds (SPEC §4 names). */
 export const FAST_RETRY_VARS: Record<string, string> = {
   WEBHOOK_RETRY_INITIAL_DELAY_SECONDS: "1",
   WEBHOOK_RETRY_MAX_DELAY_SECONDS: "2",
@@ -17,6 +17,8 @@ export const FAST_RETRY_VARS: Record<string, string> = {
   WEBHOOK_RETRY_MAX_ATTEMPTS: "100",
   WEBHOOK_REQUEST_TIMEOUT_MS: "1000",
   WEBHOOK_MAX_CONCURRENCY: "6",
+  // The sweep takes unleased pending deliveries this far past due (production default 120 s).
+  WEBHOOK_SWEEP_GRACE_SECONDS: "5",
 };
 
 export interface DrillResult {

@@ -4,8 +4,11 @@
 import { triggerScheduled } from "../lib/wrangler.ts";
 import { deliveryIds, sleep, withDrill, type DrillResult } from "./harness.ts";
 
-/** The sweep's grace (worker/delivery/sweep.ts STUCK_GRACE_MS) plus margin bounds this drill. */
-const SWEEP_WINDOW_MS = 200_000;
+/**
+ * Bounds the recovery: deliveries leased at the kill wait out their batch lease (ceil(100 / 6)
+ * x 1 s timeout + 30 s margin, worker/delivery/settle.ts), then the sweep's 5 s grace (harness.ts).
+ */
+const SWEEP_WINDOW_MS = 120_000;
 
 export function workerKilledMidStream(): Promise<DrillResult> {
   return withDrill("worker-restart", { receiverMode: "ok", testScheduled: true }, async (ctx) => {

@@ -1,12 +1,13 @@
 // Ingest of one connector batch (SPEC §5): dedup by event id, map, route, store everything in one
-// db.batch, then enqueue. Nothing is half-stored: the D1 batch is one transaction.
+// db.batch, then enqueue. Two D1 round trips per request (lookups, write); the write batch is one
+// transaction, so nothing is half-stored.
 import type { Config, Env } from "../env.ts";
 import { instanceStatePatch, mapConnectorEvent } from "../events/map.ts";
 import type { InstanceStatePatch, MappedEvent } from "../events/types.ts";
 import { log } from "../log.ts";
 import type { ConnectorEvent, IngestEnvelope, IngestResponse } from "../protocol/envelope.ts";
 import {
-  findSeenEventIds, isUniqueViolation, loadRoutingByName, storePipelineWrite,
+  isUniqueViolation, loadIngestLookups, storePipelineWrite,
   type InstanceRouting, type InstanceUpdate, type PipelineWrite,
 } from "../storage/pipeline-writes.ts";
 import { enqueueDeliveries } from "./enqueue.ts";
@@ -51,9 +52,8 @@ function mergeUpdate(updates: Map<string, InstanceUpdate>, routing: InstanceRout
 }
 
 async function ingestOnce(env: Env, config: Config, envelope: IngestEnvelope, now: number): Promise<IngestResponse> {
-  const seen = await findSeenEventIds(env.DB, envelope.events.map((e) => e.id));
+  const { seen, routingByName } = await loadIngestLookups(env.DB, envelope.events.map((e) => e.id), envelope.events.map((e) => e.instance));
   const { fresh, duplicates } = splitDuplicates(envelope.events, seen);
-  const routingByName = await loadRoutingByName(env.DB, fresh.map((e) => e.instance));
   const write: PipelineWrite = { ingested: [], events: [], deliveries: [], instanceUpdates: [], now };
   const updates = new Map<string, InstanceUpdate>();
   let oversized = 0;

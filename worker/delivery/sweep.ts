@@ -1,13 +1,11 @@
 // Cron housekeeping: re-enqueue pending deliveries whose queue message was lost (a failed send
 // after the D1 write, a local queue lost on restart), then prune old rows. Never touches
 // succeeded or failed deliveries except pruning succeeded ones past retention.
-import type { Env } from "../env.ts";
+import { loadConfig, type Env } from "../env.ts";
 import { log } from "../log.ts";
 import { pruneOldRows, takeStuckDeliveries } from "../storage/pipeline-deliveries.ts";
 import { enqueueDeliveries } from "./enqueue.ts";
 
-/** A pending delivery this far past its next_attempt_at (and not leased) is considered stuck. */
-export const STUCK_GRACE_MS = 2 * 60 * 1000;
 /** At most this many deliveries are re-enqueued per run. */
 export const SWEEP_LIMIT = 500;
 /** Succeeded deliveries (and their attempts) are kept this long; failed ones are kept. */
@@ -16,8 +14,14 @@ export const SUCCEEDED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 export const DEDUP_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 const PRUNE_LIMIT = 1_000;
 
+/**
+ * A pending delivery more than WEBHOOK_SWEEP_GRACE_SECONDS past its next_attempt_at and not
+ * leased is stuck. A short grace is safe: a leased delivery is never taken, and a re-enqueued
+ * delivery that is still queued elsewhere is sent by whichever message claims it first.
+ */
 export async function sweepStuckDeliveries(env: Env, now: number): Promise<number> {
-  const ids = await takeStuckDeliveries(env.DB, now, STUCK_GRACE_MS, SWEEP_LIMIT);
+  const graceMs = loadConfig(env).sweepGraceSeconds * 1000;
+  const ids = await takeStuckDeliveries(env.DB, now, graceMs, SWEEP_LIMIT);
   if (!ids.length) return 0;
   const sent = await enqueueDeliveries(env.DELIVERY_QUEUE, ids);
   log.warn("stuck_deliveries_requeued", { found: ids.length, enqueued: sent });

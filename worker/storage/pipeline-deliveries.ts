@@ -1,13 +1,15 @@
-// Delivery state for the queue consumer, the DLQ and the cron sweep: load, claim (a short lease
-// so duplicate queue messages never send twice at once), record attempts, fail, sweep, prune.
+// Delivery state for the queue consumer, the DLQ and the cron sweep: claim + load a whole queue
+// batch (a lease so duplicate queue messages never send twice at once), record a batch's attempts
+// in one transaction, fail, sweep, prune. Set-based statements: a few D1 round trips per batch.
 import { and, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
-import { getDb } from "./db.ts";
+import type { BatchItem } from "drizzle-orm/batch";
+import { getDb, type Db } from "./db.ts";
+import { insertJsonRows, jsonList } from "./json-rows.ts";
 import { instances, webhooks, type InstanceRow, type WebhookRow } from "./schema.ts";
 import {
   deliveries, deliveryAttempts, ingestedEvents, webhookEvents,
   type DeliveryRow, type WebhookEventRow,
 } from "./schema-pipeline.ts";
-import { chunk, D1_MAX_PARAMS } from "./pipeline-writes.ts";
 
 export interface DeliveryContext {
   delivery: DeliveryRow;
@@ -16,31 +18,43 @@ export interface DeliveryContext {
   webhook: WebhookRow | undefined;
 }
 
-export async function loadDeliveryContext(d1: D1Database, deliveryId: string): Promise<DeliveryContext | undefined> {
-  const row = await getDb(d1)
+/** Nobody holds the lease (a consumer sets locked_until while it sends). */
+const unleased = (now: number) => or(isNull(deliveries.lockedUntil), lte(deliveries.lockedUntil, now));
+
+export interface ClaimedContexts {
+  /** Every requested delivery that still exists, by id. */
+  contexts: Map<string, DeliveryContext>;
+  /** The ids this call leased: pending, due by `dueBefore`, and not leased by someone else. */
+  claimed: Set<string>;
+}
+
+/**
+ * Leases the due, unleased pending deliveries among `ids` until `lockedUntil` (one UPDATE …
+ * RETURNING), then loads the context of every id (one join): two statements per queue batch.
+ */
+export async function claimAndLoadDeliveries(d1: D1Database, ids: string[], now: number, dueBefore: number, lockedUntil: number): Promise<ClaimedContexts> {
+  const db = getDb(d1);
+  const list = jsonList([...new Set(ids)]);
+  // Claim first, then load: the context read after the claim is the state this lease protects.
+  // (Not one db.batch: drizzle maps a joined select in a D1 batch by column name, and the
+  // joined tables share names like `id`.)
+  const claimedRows = await db
+    .update(deliveries)
+    .set({ lockedUntil })
+    .where(and(inArray(deliveries.id, list), eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, dueBefore), unleased(now)))
+    .returning({ id: deliveries.id });
+  const rows = await db
     .select({ delivery: deliveries, event: webhookEvents, instance: instances, webhook: webhooks })
     .from(deliveries)
     .innerJoin(webhookEvents, eq(webhookEvents.id, deliveries.eventId))
     .leftJoin(instances, eq(instances.id, deliveries.instanceId))
     .leftJoin(webhooks, eq(webhooks.instanceId, deliveries.instanceId))
-    .where(eq(deliveries.id, deliveryId))
-    .get();
-  if (!row) return undefined;
-  return { delivery: row.delivery, event: row.event, instance: row.instance ?? undefined, webhook: row.webhook ?? undefined };
-}
-
-/** Takes the lease on a pending delivery; false when it is done or another consumer holds it. */
-export async function claimDelivery(d1: D1Database, deliveryId: string, now: number, leaseMs: number): Promise<boolean> {
-  const result = await getDb(d1)
-    .update(deliveries)
-    .set({ lockedUntil: now + leaseMs })
-    .where(and(
-      eq(deliveries.id, deliveryId),
-      eq(deliveries.status, "pending"),
-      or(isNull(deliveries.lockedUntil), lte(deliveries.lockedUntil, now)),
-    ))
-    .run();
-  return result.meta.changes === 1;
+    .where(inArray(deliveries.id, list));
+  const contexts = new Map<string, DeliveryContext>();
+  for (const row of rows) {
+    contexts.set(row.delivery.id, { delivery: row.delivery, event: row.event, instance: row.instance ?? undefined, webhook: row.webhook ?? undefined });
+  }
+  return { contexts, claimed: new Set(claimedRows.map((r) => r.id)) };
 }
 
 export interface AttemptRecord {
@@ -54,70 +68,95 @@ export interface AttemptRecord {
   responseBody: string | null;
 }
 
-export interface DeliveryUpdate {
+/** One attempt of one delivery and the delivery's state after it. */
+export interface SettledAttempt {
+  deliveryId: string;
+  attempt: AttemptRecord;
   status: "pending" | "succeeded" | "failed";
   nextAttemptAt: number;
   lastError: string | null;
+}
+
+export interface BatchSettlement {
+  attempts: SettledAttempt[];
+  /** Claimed deliveries that could not be sent at all (target gone, URL refused): failed, no attempt. */
+  unsendable: { deliveryId: string; reason: string }[];
+  /** Instance webhooks that answered 410 Gone: disabled. */
+  disableWebhooksOf: string[];
   now: number;
 }
 
-/** Stores the attempt and the delivery's new state together and releases the lease. */
-export async function recordAttempt(d1: D1Database, deliveryId: string, attempt: AttemptRecord, update: DeliveryUpdate): Promise<void> {
+/** Every settled delivery's new state (lease released) in one `update … from json_each(?)`. */
+function updateStatesStatement(db: Db, settled: SettledAttempt[], now: number) {
+  const state = JSON.stringify(settled.map((s) => ({
+    id: s.deliveryId, status: s.status, attempts: s.attempt.attempt, next_attempt_at: s.nextAttemptAt,
+    last_status_code: s.attempt.statusCode, last_error: s.lastError, completed_at: s.status === "pending" ? null : now,
+  })));
+  const fields = ["id", "status", "attempts", "next_attempt_at", "last_status_code", "last_error", "completed_at"];
+  const source = sql.raw(fields.map((f) => `json_extract(value, '$.${f}') as ${f}`).join(", "));
+  return db
+    .update(deliveries)
+    .set({
+      status: sql`u.status`, attempts: sql`u.attempts`, nextAttemptAt: sql`u.next_attempt_at`, lockedUntil: null,
+      lastStatusCode: sql`u.last_status_code`, lastError: sql`u.last_error`, updatedAt: now, completedAt: sql`u.completed_at`,
+    })
+    .from(sql`(select ${source} from json_each(${state})) as u`)
+    .where(eq(deliveries.id, sql`u.id`));
+}
+
+/**
+ * Stores a consumer batch's outcome in one db.batch (one transaction): every attempt, every
+ * delivery's new state (lease released), the unsendable ones failed, 410'd webhooks disabled.
+ */
+export async function recordBatchSettlement(d1: D1Database, settlement: BatchSettlement): Promise<void> {
   const db = getDb(d1);
-  await db.batch([
-    db.insert(deliveryAttempts).values({ deliveryId, ...attempt }),
-    db
-      .update(deliveries)
-      .set({
-        status: update.status,
-        attempts: attempt.attempt,
-        nextAttemptAt: update.nextAttemptAt,
-        lockedUntil: null,
-        lastStatusCode: attempt.statusCode,
-        lastError: update.lastError,
-        updatedAt: update.now,
-        completedAt: update.status === "pending" ? null : update.now,
-      })
-      .where(eq(deliveries.id, deliveryId)),
-  ]);
+  const { now } = settlement;
+  const statements: BatchItem<"sqlite">[] = insertJsonRows(db, deliveryAttempts, settlement.attempts.map((s) => ({ deliveryId: s.deliveryId, ...s.attempt })));
+  if (settlement.attempts.length) statements.push(updateStatesStatement(db, settlement.attempts, now));
+  for (const { deliveryId, reason } of settlement.unsendable) statements.push(failPendingStatement(db, [deliveryId], reason, now));
+  const gone = [...new Set(settlement.disableWebhooksOf)];
+  if (gone.length) statements.push(db.update(webhooks).set({ enabled: false, updatedAt: now }).where(inArray(webhooks.instanceId, jsonList(gone))));
+  const [first, ...rest] = statements;
+  if (first) await db.batch([first, ...rest]);
+}
+
+function failPendingStatement(db: Db, ids: string[], reason: string, now: number) {
+  return db
+    .update(deliveries)
+    .set({ status: "failed", lastError: reason, lockedUntil: null, updatedAt: now, completedAt: now })
+    .where(and(inArray(deliveries.id, jsonList([...new Set(ids)])), eq(deliveries.status, "pending")));
 }
 
 /** Marks still-pending deliveries failed (DLQ, vanished targets); finished ones are left alone. */
 export async function failPendingDeliveries(d1: D1Database, ids: string[], reason: string, now: number): Promise<number> {
-  const db = getDb(d1);
-  let changed = 0;
-  for (const part of chunk([...new Set(ids)], D1_MAX_PARAMS - 5)) {
-    const result = await db
-      .update(deliveries)
-      .set({ status: "failed", lastError: reason, lockedUntil: null, updatedAt: now, completedAt: now })
-      .where(and(inArray(deliveries.id, part), eq(deliveries.status, "pending")))
-      .run();
-    changed += result.meta.changes;
-  }
-  return changed;
+  if (!ids.length) return 0;
+  const result = await failPendingStatement(getDb(d1), ids, reason, now).run();
+  return result.meta.changes;
 }
 
 /**
  * Pending deliveries overdue by more than `graceMs` and not leased: their queue message was
- * lost. Their next_attempt_at is moved to `now` so the next sweep waits another grace period.
+ * lost. One UPDATE … RETURNING, so a delivery a consumer leases meanwhile is never taken. Their
+ * next_attempt_at is moved to `now` so the next sweep waits another grace period.
  */
 export async function takeStuckDeliveries(d1: D1Database, now: number, graceMs: number, limit: number): Promise<string[]> {
   const db = getDb(d1);
-  const rows = await db
+  const stuck = db
     .select({ id: deliveries.id })
     .from(deliveries)
-    .where(and(
-      eq(deliveries.status, "pending"),
-      lt(deliveries.nextAttemptAt, now - graceMs),
-      or(isNull(deliveries.lockedUntil), lte(deliveries.lockedUntil, now)),
-    ))
+    .where(and(eq(deliveries.status, "pending"), lt(deliveries.nextAttemptAt, now - graceMs), unleased(now)))
     .orderBy(deliveries.nextAttemptAt)
     .limit(limit);
-  const ids = rows.map((r) => r.id);
-  for (const part of chunk(ids, D1_MAX_PARAMS - 5)) {
-    await db.update(deliveries).set({ nextAttemptAt: now }).where(and(inArray(deliveries.id, part), eq(deliveries.status, "pending"))).run();
-  }
-  return ids;
+  const rows = await db
+    .update(deliveries)
+    .set({ nextAttemptAt: now })
+    .where(and(
+      inArray(deliveries.id, stuck),
+      eq(deliveries.status, "pending"),
+      unleased(now),
+    ))
+    .returning({ id: deliveries.id });
+  return rows.map((r) => r.id);
 }
 
 /**

@@ -1,15 +1,12 @@
-// Writes of the event pipeline: dedup lookups, routing lookups and the single db.batch that
-// stores ingested ids, webhook events, deliveries and instance state together. No HTTP here.
+// Writes of the event pipeline: the dedup + routing lookup (one round trip) and the single db.batch
+// that stores ingested ids, webhook events, deliveries (one INSERT per table) and instance state.
 import { eq, inArray } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { getDb, type Db } from "./db.ts";
+import { insertJsonRows, jsonList } from "./json-rows.ts";
 import { instances, webhooks, type InstanceRow, type WebhookRow } from "./schema.ts";
 import { deliveries, ingestedEvents, webhookEvents } from "./schema-pipeline.ts";
 import type { InstanceStatePatch } from "../events/types.ts";
-
-/** D1 binds at most 100 parameters per statement. */
-export const D1_MAX_PARAMS = 100;
 
 export type NewIngestedEvent = typeof ingestedEvents.$inferInsert;
 export type NewWebhookEvent = typeof webhookEvents.$inferInsert;
@@ -26,38 +23,31 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
-/** Multi-row inserts, chunked so no statement binds more than 100 parameters. */
-function chunkedInserts(db: Db, table: SQLiteTable, rows: Record<string, unknown>[]): BatchItem<"sqlite">[] {
-  if (!rows.length) return [];
-  const widest = Math.max(...rows.map((r) => Object.values(r).filter((v) => v !== undefined).length));
-  const perStatement = Math.max(1, Math.floor(D1_MAX_PARAMS / Math.max(1, widest)));
-  return chunk(rows, perStatement).map((part) => db.insert(table).values(part as never));
+export interface IngestLookups {
+  /** Connector event ids accepted before. */
+  seen: Set<string>;
+  /** Instances (and their webhook config, if any) by name; unknown names are absent. */
+  routingByName: Map<string, InstanceRouting>;
 }
 
-/** Which of these connector event ids were accepted before. */
-export async function findSeenEventIds(d1: D1Database, ids: string[]): Promise<Set<string>> {
+/**
+ * The dedup check and the routing lookup of one ingest request: one select each, whatever the
+ * batch size, sent together. (Not one db.batch: drizzle maps a joined select in a D1 batch by
+ * column name, and instances and webhooks share names.)
+ */
+export async function loadIngestLookups(d1: D1Database, eventIds: string[], instanceNames: string[]): Promise<IngestLookups> {
   const db = getDb(d1);
-  const seen = new Set<string>();
-  for (const part of chunk([...new Set(ids)], D1_MAX_PARAMS)) {
-    const rows = await db.select({ id: ingestedEvents.id }).from(ingestedEvents).where(inArray(ingestedEvents.id, part));
-    for (const row of rows) seen.add(row.id);
-  }
-  return seen;
-}
-
-/** Instances (and their webhook config, if any) by name; unknown names are absent. */
-export async function loadRoutingByName(d1: D1Database, names: string[]): Promise<Map<string, InstanceRouting>> {
-  const db = getDb(d1);
-  const byName = new Map<string, InstanceRouting>();
-  for (const part of chunk([...new Set(names)], D1_MAX_PARAMS)) {
-    const rows = await db
+  const [seenRows, routingRows] = await Promise.all([
+    db.select({ id: ingestedEvents.id }).from(ingestedEvents).where(inArray(ingestedEvents.id, jsonList([...new Set(eventIds)]))),
+    db
       .select({ instance: instances, webhook: webhooks })
       .from(instances)
       .leftJoin(webhooks, eq(webhooks.instanceId, instances.id))
-      .where(inArray(instances.name, part));
-    for (const row of rows) byName.set(row.instance.name, { instance: row.instance, webhook: row.webhook ?? undefined });
-  }
-  return byName;
+      .where(inArray(instances.name, jsonList([...new Set(instanceNames)]))),
+  ]);
+  const routingByName = new Map<string, InstanceRouting>();
+  for (const row of routingRows) routingByName.set(row.instance.name, { instance: row.instance, webhook: row.webhook ?? undefined });
+  return { seen: new Set(seenRows.map((r) => r.id)), routingByName };
 }
 
 export interface InstanceUpdate {
@@ -90,13 +80,13 @@ function instanceUpdateStatement(db: Db, update: InstanceUpdate, now: number): B
     .where(eq(instances.id, update.instanceId));
 }
 
-/** Stores everything in one db.batch (one transaction): all of it or none of it. */
+/** Stores everything in one db.batch (one transaction): all of it or none of it. Rows go in as JSON params. */
 export async function storePipelineWrite(d1: D1Database, write: PipelineWrite): Promise<void> {
   const db = getDb(d1);
   const statements: BatchItem<"sqlite">[] = [
-    ...chunkedInserts(db, ingestedEvents, write.ingested),
-    ...chunkedInserts(db, webhookEvents, write.events),
-    ...chunkedInserts(db, deliveries, write.deliveries),
+    ...insertJsonRows(db, ingestedEvents, write.ingested),
+    ...insertJsonRows(db, webhookEvents, write.events),
+    ...insertJsonRows(db, deliveries, write.deliveries),
     ...write.instanceUpdates.map((u) => instanceUpdateStatement(db, u, write.now)),
   ];
   const [first, ...rest] = statements;

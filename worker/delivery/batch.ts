@@ -1,0 +1,115 @@
+// One queue batch of deliveries, set-based: claim + load all (one D1 round trip) → prepare and
+// POST with bounded concurrency → classify → record everything in one db.batch. Per-delivery D1
+// calls are what piled up sockets and time locally (BENCHMARKS.md), so there are none here.
+import type { Config, Env } from "../env.ts";
+import { log } from "../log.ts";
+import {
+  claimAndLoadDeliveries, recordBatchSettlement, type BatchSettlement, type DeliveryContext,
+} from "../storage/pipeline-deliveries.ts";
+import { callWebhook, prepareRequest, type FetchFn } from "./deliver.ts";
+import { classifyAttempt } from "./policy.ts";
+import { EARLY_TOLERANCE_MS, errorRetrySeconds, settleAttempt, unclaimedAction, type MessageAction } from "./settle.ts";
+
+export interface ConsumerDeps {
+  fetch: FetchFn;
+  now: () => number;
+  random: () => number;
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function eachWithLimit<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+interface SendContext {
+  config: Config;
+  deps: ConsumerDeps;
+  lockedUntil: number;
+  settlement: BatchSettlement;
+  actions: Map<string, MessageAction>;
+}
+
+/** prepare → call → classify for one claimed delivery; the result goes into the batch settlement. */
+async function sendOne(ctx: DeliveryContext, s: SendContext): Promise<void> {
+  const { config, deps } = s;
+  const id = ctx.delivery.id;
+  const startedAt = deps.now();
+  // Never call past the lease: after it, another consumer or the sweep may send this delivery.
+  if (startedAt + config.requestTimeoutMs > s.lockedUntil) {
+    s.actions.set(id, { action: "retry", delaySeconds: Math.ceil((s.lockedUntil - startedAt) / 1000) + 1 });
+    return;
+  }
+  const prepared = await prepareRequest(ctx, config, startedAt);
+  if (!prepared.ok) {
+    s.settlement.unsendable.push({ deliveryId: id, reason: prepared.reason });
+    s.actions.set(id, { action: "ack" });
+    return;
+  }
+  const attempt = ctx.delivery.attempts + 1;
+  const call = await callWebhook(deps.fetch, prepared.request, config.requestTimeoutMs, deps.now);
+  const done = deps.now();
+  const outcome = classifyAttempt(call.result, attempt, config.retry, done, deps.random());
+  const statusCode = call.result.kind === "response" ? call.result.status : null;
+  const { settled, action } = settleAttempt(id, {
+    attempt, startedAt, url: prepared.request.url, statusCode, latencyMs: call.latencyMs, responseBody: call.responseBody,
+  }, outcome, done);
+  s.settlement.attempts.push(settled);
+  s.actions.set(id, action);
+  if (outcome.kind === "gone" && ctx.delivery.target === "instance" && ctx.delivery.instanceId) {
+    s.settlement.disableWebhooksOf.push(ctx.delivery.instanceId);
+    log.warn("webhook_disabled_after_410", { instance: ctx.delivery.instanceName });
+  }
+  // Successes are in the attempt log and the batch line; one line each for the rest.
+  if (outcome.kind !== "succeeded") {
+    log.info("delivery_attempt", { deliveryId: id, instance: ctx.delivery.instanceName, target: ctx.delivery.target, attempt, statusCode, outcome: outcome.kind });
+  }
+}
+
+/** An unexpected error for one delivery leaves it leased (not sent twice) and retries its message after the lease. */
+async function sendOneSafely(ctx: DeliveryContext, s: SendContext): Promise<void> {
+  try {
+    await sendOne(ctx, s);
+  } catch (error) {
+    log.error("delivery_processing_failed", { deliveryId: ctx.delivery.id, error: error instanceof Error ? error.message : String(error) });
+    s.actions.set(ctx.delivery.id, { action: "retry", delaySeconds: errorRetrySeconds(s.lockedUntil - s.deps.now()) });
+  }
+}
+
+/**
+ * Processes the deliveries `ids` (distinct) of one queue batch and returns what to do with each
+ * id's message. Throws only before anything was sent or when the final write fails; the caller
+ * then retries the messages after the lease (`errorRetrySeconds`).
+ */
+export async function processDeliveryBatch(env: Env, config: Config, deps: ConsumerDeps, ids: string[], leaseMs: number): Promise<Map<string, MessageAction>> {
+  const now = deps.now();
+  const lockedUntil = now + leaseMs;
+  const { contexts, claimed } = await claimAndLoadDeliveries(env.DB, ids, now, now + EARLY_TOLERANCE_MS, lockedUntil);
+  const loaded = deps.now();
+  const actions = new Map<string, MessageAction>();
+  const toSend: DeliveryContext[] = [];
+  for (const id of ids) {
+    const ctx = contexts.get(id);
+    if (ctx && claimed.has(id)) toSend.push(ctx);
+    else actions.set(id, unclaimedAction(ctx, now));
+  }
+  const settlement: BatchSettlement = { attempts: [], unsendable: [], disableWebhooksOf: [], now };
+  const send: SendContext = { config, deps, lockedUntil, settlement, actions };
+  await eachWithLimit(toSend, config.maxConcurrency, (ctx) => sendOneSafely(ctx, send));
+  settlement.now = deps.now();
+  await recordBatchSettlement(env.DB, settlement);
+  const recorded = deps.now();
+  const outcomes = settlement.attempts.map((a) => a.attempt.outcome);
+  log.info("delivery_batch", {
+    messages: ids.length, claimed: toSend.length, succeeded: outcomes.filter((o) => o === "succeeded").length,
+    retried: outcomes.filter((o) => o === "retry").length, failed: outcomes.length - outcomes.filter((o) => o === "succeeded" || o === "retry").length,
+    unsendable: settlement.unsendable.length, loadMs: loaded - now, sendMs: settlement.now - loaded, recordMs: recorded - settlement.now,
+  });
+  return actions;
+}

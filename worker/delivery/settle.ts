@@ -1,0 +1,67 @@
+// Decisions of the batch consumer: which queue messages to send, ack or delay, how long a batch
+// lease lasts, and what an attempt's outcome means for the delivery row and the queue message.
+// Pure: no I/O, no clock (callers pass `now`).
+import type { Config } from "../env.ts";
+import type { DeliveryContext, SettledAttempt } from "../storage/pipeline-deliveries.ts";
+import { MAX_QUEUE_DELAY_SECONDS, queueDelayUntil, type Outcome } from "./policy.ts";
+
+export type MessageAction = { action: "ack" } | { action: "retry"; delaySeconds: number };
+
+export const ACK: MessageAction = { action: "ack" };
+
+/** A message may arrive this much before next_attempt_at and still be sent. */
+export const EARLY_TOLERANCE_MS = 1_000;
+/** Lease margin beyond the worst-case sending time, covering the D1 writes around the calls. */
+export const LEASE_MARGIN_MS = 30_000;
+/** Back-off for an unexpected error (D1 unavailable…); never shorter than the batch's lease. */
+export const ERROR_RETRY_SECONDS = 60;
+
+/**
+ * How long a consumer batch holds its deliveries: every call may run into the request timeout,
+ * `maxConcurrency` at a time. Nobody else (another message, the sweep) sends a leased delivery,
+ * so the lease must outlast the last call of the batch.
+ */
+export function batchLeaseMs(claimed: number, config: Pick<Config, "maxConcurrency" | "requestTimeoutMs">): number {
+  const rounds = Math.ceil(Math.max(1, claimed) / config.maxConcurrency);
+  return rounds * config.requestTimeoutMs + LEASE_MARGIN_MS;
+}
+
+/** Delay for messages after an unexpected error: until the lease taken for them has expired. */
+export function errorRetrySeconds(leaseMs: number): number {
+  return Math.max(ERROR_RETRY_SECONDS, Math.ceil(leaseMs / 1000) + 1);
+}
+
+/**
+ * What to do with a message whose delivery this batch did not claim: gone or finished → ack;
+ * not due yet → come back when due; due but leased by another consumer → ack (that one sends).
+ */
+export function unclaimedAction(ctx: DeliveryContext | undefined, now: number): MessageAction {
+  if (!ctx || ctx.delivery.status !== "pending") return ACK;
+  if (ctx.delivery.nextAttemptAt > now + EARLY_TOLERANCE_MS) return { action: "retry", delaySeconds: queueDelayUntil(ctx.delivery.nextAttemptAt, now) };
+  return ACK;
+}
+
+export interface CallSummary {
+  attempt: number;
+  startedAt: number;
+  url: string;
+  statusCode: number | null;
+  latencyMs: number;
+  responseBody: string | null;
+}
+
+/** The delivery row's new state and the queue message's fate after one classified attempt. */
+export function settleAttempt(deliveryId: string, call: CallSummary, outcome: Outcome, done: number): { settled: SettledAttempt; action: MessageAction } {
+  const status = outcome.kind === "succeeded" ? "succeeded" : outcome.kind === "retry" ? "pending" : "failed";
+  const error = outcome.kind === "succeeded" ? null : outcome.reason;
+  const settled: SettledAttempt = {
+    deliveryId,
+    attempt: { ...call, outcome: outcome.kind, error },
+    status,
+    nextAttemptAt: outcome.kind === "retry" ? done + outcome.delaySeconds * 1000 : done,
+    lastError: error,
+  };
+  // A long Retry-After takes several queue hops; next_attempt_at holds the real due time.
+  const action: MessageAction = outcome.kind === "retry" ? { action: "retry", delaySeconds: Math.min(outcome.delaySeconds, MAX_QUEUE_DELAY_SECONDS) } : ACK;
+  return { settled, action };
+}
