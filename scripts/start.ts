@@ -1,12 +1,13 @@
 // `npm start`: the whole local stack in one command — .dev.vars (generated on first run), local
-// D1 migrations, `wrangler dev` on 127.0.0.1:8787 and the connector on :8788. Ctrl-C / SIGTERM
-// stops both process groups. Local only: no Cloudflare account, no login, no telemetry.
+// D1 migrations, the worker on 127.0.0.1:8787 (scripts/lib/dev-server.ts: wrangler in local mode
+// with the inspector off; `L2MSG_INSPECTOR=1` uses `wrangler dev`) and the connector on :8788.
+// Ctrl-C / SIGTERM stops both process groups. Local only: no Cloudflare account, no login, no telemetry.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildDevVars, missingSecrets, parseDevVars } from "./lib/dev-vars.ts";
 import { spawnGroup, type GroupProcess } from "./lib/proc.ts";
-import { applyLocalMigrations, ROOT, startWorker, waitForHttp } from "./lib/wrangler.ts";
+import { applyLocalMigrations, ROOT, startWorker, triggerScheduled, waitForHttp } from "./lib/wrangler.ts";
 
 const WORKER_PORT = 8787;
 const CONNECTOR_PORT = 8788;
@@ -48,14 +49,12 @@ function startConnector(secret: string): GroupProcess | undefined {
 }
 
 /**
- * `wrangler dev` never fires cron triggers by itself; the local stack fires the scheduled handler
+ * The local runtime never fires cron triggers by itself; the local stack fires the scheduled handler
  * every minute like production does, so the sweep re-enqueues deliveries a reload dropped.
  */
 function runCronLocally(): void {
   setInterval(() => {
-    fetch(`${API_URL}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}`, { signal: AbortSignal.timeout(30_000) })
-      .then((res) => res.arrayBuffer())
-      .catch(() => undefined);
+    triggerScheduled(API_URL).catch(() => undefined);
   }, 60_000).unref();
 }
 

@@ -1,5 +1,5 @@
 // `npm run bench`: end-to-end throughput, latency and resource use of a local l2msg worker
-// (wrangler dev, local D1 + Queues) against a bare relay, on the same workload. A script, not a
+// (scripts/lib/dev-server.ts, local D1 + Queues, the scheduled handler fired every --cron-seconds) against a bare relay, on the same workload. A script, not a
 // test. 127.0.0.1 only; every loop bounded by a count and a deadline. Flags: see `usage`.
 import { parseArgs } from "node:util";
 import { randomBytes } from "node:crypto";
@@ -9,9 +9,16 @@ import { startLocalWorker, withInstance, type LocalWorker } from "../lib/local-s
 import { startReceiver } from "../lib/receiver.ts";
 import { describeResources, sampleResources, type ResourceSample } from "../lib/proc-stats.ts";
 import { formatReport, targetsMet } from "./report.ts";
+import { triggerScheduled } from "../lib/wrangler.ts";
+import { readFileSync } from "node:fs";
+import { callApi } from "../lib/api.ts";
 
 const usage = `npm run bench -- [--events 100000] [--rate 200] [--seconds 30] [--batch 100]
-  [--concurrency 4] [--relay-sockets 4] [--queue-batch N (max_batch_size override)] [--var KEY=VALUE ...] [--max-minutes 30] [--skip-relay]`;
+  [--concurrency 4] [--relay-sockets 4] [--queue-batch N (max_batch_size override)] [--var KEY=VALUE ...]
+  [--cron-seconds 5 (0: never fire the scheduled handler)] [--max-minutes 30] [--skip-relay]`;
+
+/** The sweep re-enqueues pending deliveries this long past due (production default 120 s); --var wins. */
+const BENCH_VARS = { WEBHOOK_SWEEP_GRACE_SECONDS: "5" };
 
 function options() {
   const { values } = parseArgs({
@@ -24,6 +31,7 @@ function options() {
       "relay-sockets": { type: "string", default: "4" },
       "queue-batch": { type: "string", default: "" },
       "max-minutes": { type: "string", default: "30" },
+      "cron-seconds": { type: "string", default: "5" },
       var: { type: "string", multiple: true, default: [] },
       "skip-relay": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
@@ -38,13 +46,65 @@ function options() {
     if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer\n${usage}`);
     return n;
   };
-  const vars = Object.fromEntries((values.var as string[]).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+  const vars = { ...BENCH_VARS, ...Object.fromEntries((values.var as string[]).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])) };
+  const cronSeconds = Number(values["cron-seconds"]);
+  if (!Number.isInteger(cronSeconds) || cronSeconds < 0) throw new Error(`--cron-seconds must be a non-negative integer\n${usage}`);
   return {
     events: int("events"), rate: int("rate"), seconds: int("seconds"), batch: int("batch"),
     concurrency: int("concurrency"), relaySockets: int("relay-sockets"), maxMinutes: int("max-minutes"),
-    vars, skipRelay: values["skip-relay"] as boolean,
+    vars, skipRelay: values["skip-relay"] as boolean, cronSeconds,
     queueBatch: values["queue-batch"] ? int("queue-batch") : undefined,
   };
+}
+
+/**
+ * Fires the worker's scheduled handler every `seconds` (one run at a time), as the production cron
+ * does every minute: the sweep re-enqueues deliveries that are `pending` in D1 but not in the queue
+ * (locally: a `sendBatch` refused by Miniflare's queue broker past 10,000 pending timers).
+ */
+function startCron(worker: LocalWorker, seconds: number) {
+  const counts = { runs: 0, failures: 0 };
+  if (seconds === 0) return { counts, stop: async () => counts };
+  let inFlight: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (inFlight) return;
+    inFlight = triggerScheduled(worker.baseUrl)
+      .then(() => void counts.runs++, () => void counts.failures++)
+      .finally(() => (inFlight = undefined));
+  }, seconds * 1_000);
+  return {
+    counts,
+    stop: async () => {
+      clearInterval(timer);
+      await inFlight;
+      return counts;
+    },
+  };
+}
+
+/** What the worker log says about the queue: sends Miniflare refused, and sweep re-enqueues. */
+function queueLogSummary(logFile: string): { enqueueFailedLines: number; enqueueFailedIds: number; sweepRuns: number; sweepEnqueued: number } {
+  const out = { enqueueFailedLines: 0, enqueueFailedIds: 0, sweepRuns: 0, sweepEnqueued: 0 };
+  let text = "";
+  try {
+    text = readFileSync(logFile, "utf8");
+  } catch {
+    return out;
+  }
+  for (const line of text.split("\n")) {
+    // Our JSON log lines; wrangler wraps warnings in a coloured "▲ [WARNING]" frame.
+    const json = /\{"level".*\}/.exec(line)?.[0];
+    if (!json) continue;
+    let entry: { msg?: string; count?: number; enqueued?: number };
+    try {
+      entry = JSON.parse(json) as typeof entry;
+    } catch {
+      continue;
+    }
+    if (entry.msg === "delivery_enqueue_failed") [out.enqueueFailedLines, out.enqueueFailedIds] = [out.enqueueFailedLines + 1, out.enqueueFailedIds + (entry.count ?? 0)];
+    if (entry.msg === "stuck_deliveries_requeued") [out.sweepRuns, out.sweepEnqueued] = [out.sweepRuns + 1, out.sweepEnqueued + (entry.enqueued ?? 0)];
+  }
+  return out;
 }
 
 async function settle(worker: LocalWorker, ms: number): Promise<ResourceSample> {
@@ -70,9 +130,25 @@ async function main(): Promise<number> {
     await withInstance(worker, "bench", receiver.url);
     before = await settle(worker, 500);
     console.log(`l2msg worker on ${worker.baseUrl} (log ${worker.logFile}); before: ${describeResources(before)}`);
-    l2msg = await runWorkload({ ...workload("l2msg"), target: worker.ingest, receiver, probe: () => sampleResources(worker.proc.pgid) });
+    const cron = startCron(worker, opts.cronSeconds);
+    try {
+      // With the cron on, a stall shorter than a few sweeps is not the end of the backlog.
+      const stallMs = opts.cronSeconds ? Math.max(30_000, 4 * (opts.cronSeconds + Number(opts.vars.WEBHOOK_SWEEP_GRACE_SECONDS ?? 120)) * 1_000) : 30_000;
+      l2msg = await runWorkload({ ...workload("l2msg"), stallMs, target: worker.ingest, receiver, probe: () => sampleResources(worker.proc.pgid) });
+    } finally {
+      const counts = await cron.stop();
+      console.log(`scheduled handler fired every ${opts.cronSeconds} s: ${counts.runs} runs, ${counts.failures} failed`);
+    }
     after = await settle(worker, 5_000);
     console.log(`after: ${describeResources(after)}`);
+    if (l2msg.throughput.lost + l2msg.latency.lost > 0) {
+      const pending = await callApi(worker.api, "GET", "/deliveries/bench?status=pending&limit=100").catch(() => undefined);
+      const rows = (pending?.json as { deliveries?: unknown[] } | undefined)?.deliveries?.length;
+      console.log(`deliveries still pending in D1 at the end: ${rows === undefined ? "unknown" : rows === 100 ? ">= 100" : rows}`);
+    }
+    const queue = queueLogSummary(worker.logFile);
+    console.log(`queue: ${queue.enqueueFailedLines} delivery_enqueue_failed lines (${queue.enqueueFailedIds} deliveries left pending for the sweep); ` +
+      `sweep re-enqueued ${queue.sweepEnqueued} in ${queue.sweepRuns} runs`);
   } finally {
     await worker.dispose();
     await receiver.close();

@@ -22,7 +22,7 @@ export function targetsMet(r: WorkloadResult, before: ResourceSample, after: Res
 }
 
 export interface ReportInput {
-  opts: { queueBatch?: number; events: number; rate: number; seconds: number; batch: number; concurrency: number; relaySockets: number; vars: Record<string, string> };
+  opts: { queueBatch?: number; events: number; rate: number; seconds: number; batch: number; concurrency: number; relaySockets: number; vars: Record<string, string>; cronSeconds?: number };
   l2msg: WorkloadResult;
   relay: WorkloadResult | undefined;
   before: ResourceSample;
@@ -33,7 +33,7 @@ export function formatReport({ opts, l2msg, relay, before, after }: ReportInput)
   const row = (name: string, a: string, b: string, c: string) => `| ${name} | ${a} | ${b} | ${c} |`;
   const r = relay;
   const lines = [
-    `\nWorkload: ${opts.events} messages.upsert events (batches of ${opts.batch}, ${opts.concurrency} concurrent ingest requests), then ${opts.rate} events/s for ${opts.seconds} s. Vars: ${JSON.stringify(opts.vars)}. Relay sockets: ${opts.relaySockets}. Queue max_batch_size: ${opts.queueBatch ?? "wrangler.toml"}.`,
+    `\nWorkload: ${opts.events} messages.upsert events (batches of ${opts.batch}, ${opts.concurrency} concurrent ingest requests), then ${opts.rate} events/s for ${opts.seconds} s. Vars: ${JSON.stringify(opts.vars)}. Relay sockets: ${opts.relaySockets}. Queue max_batch_size: ${opts.queueBatch ?? "wrangler.toml"}. Scheduled handler: ${opts.cronSeconds ? `every ${opts.cronSeconds} s` : "never fired"}.`,
     "",
     "| metric | l2msg | bare relay | l2msg / relay |",
     "|---|---|---|---|",

@@ -17,6 +17,8 @@ export interface WorkloadOptions {
   rate: number;
   seconds: number;
   deadline: number;
+  /** Give up waiting for deliveries after this long without a new one (default 30 s). */
+  stallMs?: number;
   /** Sampled every 2 s while the workload runs (peak fds, CLOSE-WAIT, RSS). */
   probe?: () => ResourceSample;
 }
@@ -52,7 +54,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
       idPrefix: `${o.idPrefix}-t`, timeoutMs: remaining(o.deadline),
     });
     const received = o.receiver.firstAcceptedAt;
-    await o.receiver.waitForEvents(o.events, remaining(o.deadline), 30_000);
+    await o.receiver.waitForEvents(o.events, remaining(o.deadline), o.stallMs ?? 30_000);
     const burstLost = lostIds(burst.sentAt.keys(), received).length;
     const delivered = o.events - burstLost;
     const throughput = {
@@ -71,7 +73,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
       idPrefix: `${o.idPrefix}-l`, timeoutMs: remaining(o.deadline),
     });
     const expected = o.events + steady.sentAt.size;
-    await o.receiver.waitForEvents(expected, remaining(o.deadline), 30_000);
+    await o.receiver.waitForEvents(expected, remaining(o.deadline), o.stallMs ?? 30_000);
     const lat = latencies(steady.sentAt, received);
     const latency = {
       sent: steady.sentAt.size,

@@ -1,11 +1,13 @@
-// Local worker lifecycle for scripts: apply D1 migrations and run `wrangler dev` in local mode
-// (no Cloudflare account, no login, no telemetry, no Request.cf fetch). Local only: 127.0.0.1.
+// Local worker lifecycle for scripts: apply D1 migrations and run the worker in local mode
+// (dev-server.ts, or `wrangler dev` with L2MSG_INSPECTOR=1; no Cloudflare account, no login, no
+// telemetry, no Request.cf fetch). Local only: 127.0.0.1.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnGroup, runToCompletion, type GroupProcess } from "./proc.ts";
 
 export const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const WRANGLER_BIN = join(ROOT, "node_modules", ".bin", "wrangler");
+const DEV_SERVER = join(ROOT, "scripts", "lib", "dev-server.ts");
 
 /** Environment for every wrangler invocation: non-interactive (CI=true skips the migration prompt), offline. */
 export function wranglerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -70,14 +72,35 @@ export interface WorkerOptions {
   echo?: boolean;
 }
 
+/** True when `L2MSG_INSPECTOR=1`: run plain `wrangler dev` (DevTools inspector attached) instead of dev-server.ts. */
+export function inspectorRequested(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.L2MSG_INSPECTOR === "1" || env.L2MSG_INSPECTOR === "true";
+}
+
+/**
+ * Starts the worker in local mode in its own process group. By default through
+ * `scripts/lib/dev-server.ts` (wrangler's `unstable_startWorker` with the inspector off: the
+ * inspector proxy of `wrangler dev` sends every DevTools message to wrangler's node process, which
+ * piles up loopback sockets and slows the worker down under load, BENCHMARKS.md);
+ * `L2MSG_INSPECTOR=1` runs `wrangler dev` instead, for DevTools. Same config, persist dir,
+ * .dev.vars and `--var` overrides either way.
+ */
 export function startWorker(options: WorkerOptions): GroupProcess {
-  const args = ["dev", ...(options.script ? [options.script, "--no-bundle"] : []), "--config", options.config ?? join(ROOT, "wrangler.toml"), "--port", String(options.port), "--ip", "127.0.0.1", "--local", "--show-interactive-dev-session=false"];
-  if (options.persistTo) args.push("--persist-to", options.persistTo);
-  if (options.testScheduled) args.push("--test-scheduled");
-  for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
+  const config = options.config ?? join(ROOT, "wrangler.toml");
+  const common = ["--config", config, "--port", String(options.port)];
+  if (options.persistTo) common.push("--persist-to", options.persistTo);
+  if (options.testScheduled) common.push("--test-scheduled");
+  for (const [key, value] of Object.entries(options.vars ?? {})) common.push("--var", `${key}:${value}`);
+  const spawnOptions = { cwd: ROOT, env: wranglerEnv(), logFile: options.logFile, echo: options.echo };
+  if (!inspectorRequested()) {
+    // `node --import tsx` rather than the tsx CLI: one process, so signals reach it directly.
+    const args = ["--import", "tsx", DEV_SERVER, ...common, ...(options.script ? ["--script", options.script] : [])];
+    return spawnGroup("worker", process.execPath, args, spawnOptions);
+  }
+  const args = ["dev", ...(options.script ? [options.script, "--no-bundle"] : []), ...common, "--ip", "127.0.0.1", "--local", "--show-interactive-dev-session=false"];
   // --inspector-port 0: several local workers (bench, drills, npm start) must not fight over 9229.
   args.push("--inspector-port", "0");
-  return spawnGroup("worker", WRANGLER_BIN, args, { cwd: ROOT, env: wranglerEnv(), logFile: options.logFile, echo: options.echo });
+  return spawnGroup("worker", WRANGLER_BIN, args, spawnOptions);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -104,9 +127,24 @@ export async function waitForHttp(url: string, timeoutMs: number, proc?: GroupPr
  * Fires the worker's scheduled handler. `/cdn-cgi/handler/scheduled` is served by the local
  * runtime itself; `/__scheduled` (`--test-scheduled`) is a bundling middleware and 404s under
  * `--no-bundle`, which the bench and drills use. Throws unless it answers 200.
+ *
+ * Each attempt is short and a silent one is sent again: wrangler's ProxyWorker (in front of the
+ * worker in both `wrangler dev` and dev-server.ts) parks a GET whose forward to the worker fails
+ * in a retry queue that it only works off when the NEXT request arrives (ProxyWorker.js
+ * `requestRetryQueue`). With nothing else arriving (the bench's drain phase), such a trigger
+ * hangs until its timeout; a new request releases it (the parked run then also fires, harmless:
+ * a sweep only takes unleased rows).
  */
-export async function triggerScheduled(baseUrl: string, cron = "* * * * *"): Promise<void> {
-  const res = await fetch(`${baseUrl}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`, { signal: AbortSignal.timeout(30_000) });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`scheduled trigger: HTTP ${res.status} ${text.slice(0, 200)}`);
+export async function triggerScheduled(baseUrl: string, cron = "* * * * *", attemptMs = 5_000, attempts = 6): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(`${baseUrl}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`, { signal: AbortSignal.timeout(attemptMs) });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`scheduled trigger: HTTP ${res.status} ${text.slice(0, 200)}`);
+      return;
+    } catch (error) {
+      const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+      if (!timedOut || attempt >= attempts) throw error;
+    }
+  }
 }

@@ -1,5 +1,5 @@
 // The whole local stack for end-to-end suites: fake WhatsApp, a recording webhook receiver, the
-// worker under `wrangler dev` (local D1 + Queues) and the real connector in-process, wired together.
+// worker (scripts/lib/dev-server.ts: local D1 + Queues) and the real connector in-process, wired together.
 // Starts once per test file; `stop()` ends everything it started, even after a partial start.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
