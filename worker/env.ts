@@ -10,9 +10,13 @@ export interface Env {
   [key: string]: unknown;
 }
 
-/** A queue message carries ids only (queue messages are limited to 128 KB). */
+/**
+ * A queue message carries delivery ids only, up to IDS_PER_MESSAGE (delivery/enqueue.ts) of them
+ * (queue messages are limited to 128 KB). The consumer also accepts the older `{ deliveryId }`
+ * shape (`idsOfJob`) for messages still in flight during a deploy.
+ */
 export interface DeliveryJob {
-  deliveryId: string;
+  deliveryIds: string[];
 }
 
 const bool = (fallback: boolean) =>

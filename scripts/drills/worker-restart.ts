@@ -5,8 +5,9 @@ import { triggerScheduled } from "../lib/wrangler.ts";
 import { deliveryIds, sleep, withDrill, type DrillResult } from "./harness.ts";
 
 /**
- * Bounds the recovery: deliveries leased at the kill wait out their batch lease (ceil(100 / 6)
- * x 1 s timeout + 30 s margin, worker/delivery/settle.ts), then the sweep's 5 s grace (harness.ts).
+ * Bounds the recovery: deliveries leased at the kill wait out their batch lease (up to 3 messages
+ * of 50 ids here: ceil(150 / 6) x 1 s timeout + 30 s margin = 55 s, worker/delivery/settle.ts),
+ * then the sweep's 5 s grace (harness.ts).
  */
 const SWEEP_WINDOW_MS = 120_000;
 

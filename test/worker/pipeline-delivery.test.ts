@@ -78,14 +78,17 @@ describe("a delivery", () => {
     const delays: number[] = [];
     for (let round = 0; round < 3; round++) {
       const result = await consume(e, [id], consumerDeps);
-      expect(result.retryMessages).toHaveLength(1);
-      const delay = result.retryMessages[0]!.delaySeconds!;
+      expect(result.explicitAcks).toHaveLength(1);
+      expect(result.followUps).toHaveLength(1);
+      expect(result.followUps[0]!.deliveryIds).toEqual([id]);
+      const delay = result.followUps[0]!.delaySeconds!;
       delays.push(delay);
       clock.now += delay * 1000;
     }
     expect(delays).toEqual([5, 10, 20]);
     const final = await consume(e, [id], consumerDeps);
     expect(final.explicitAcks).toHaveLength(1);
+    expect(final.followUps).toEqual([]);
     expect(receiver.received.map((r) => r.headers["webhook-id"])).toEqual([id, id, id, id]);
     expect(await deliveryRow(id)).toMatchObject({ status: "succeeded", attempts: 4 });
     const attempts = await attemptRows(id);
@@ -104,9 +107,10 @@ describe("a delivery", () => {
     const receiver = fakeReceiver(() => new Response(null, { status: 500, headers: { "retry-after": "120" } }));
     const { consumerDeps } = deps(receiver.fetch);
     const first = await consume(e, ids, consumerDeps);
-    expect(first.retryMessages[0]?.delaySeconds).toBe(120);
+    expect(first.followUps[0]?.delaySeconds).toBe(120);
     const early = await consume(e, ids, consumerDeps);
-    expect(early.retryMessages[0]?.delaySeconds).toBe(120);
+    expect(early.followUps[0]?.delaySeconds).toBe(120);
+    expect(early.explicitAcks).toHaveLength(1);
     expect(receiver.received).toHaveLength(1);
   });
 
@@ -116,10 +120,10 @@ describe("a delivery", () => {
     const receiver = fakeReceiver(() => new Response(null, { status: 429, headers: { "retry-after": "72000" } }));
     const { clock, consumerDeps } = deps(receiver.fetch);
     const first = await consume(e, ids, consumerDeps);
-    expect(first.retryMessages[0]?.delaySeconds).toBe(43_200);
+    expect(first.followUps[0]?.delaySeconds).toBe(43_200);
     clock.now += 43_200_000;
     const hop = await consume(e, ids, consumerDeps);
-    expect(hop.retryMessages[0]?.delaySeconds).toBe(72_000 - 43_200);
+    expect(hop.followUps[0]?.delaySeconds).toBe(72_000 - 43_200);
     expect(receiver.received).toHaveLength(1);
   });
 
@@ -130,7 +134,7 @@ describe("a delivery", () => {
       throw new TypeError("connection refused");
     });
     const result = await consume(e, ids, consumerDeps);
-    expect(result.retryMessages).toHaveLength(1);
+    expect(result.followUps).toMatchObject([{ deliveryIds: ids }]);
     expect(await attemptRows(ids[0]!)).toMatchObject([{ statusCode: null, outcome: "retry", error: "network error: connection refused" }]);
     expect(await deliveryRow(ids[0]!)).toMatchObject({ status: "pending", lastError: "network error: connection refused" });
   });
@@ -142,6 +146,7 @@ describe("a delivery", () => {
     const result = await consume(e, ids, deps(receiver.fetch).consumerDeps);
     expect(result.explicitAcks).toHaveLength(1);
     expect(result.retryMessages).toEqual([]);
+    expect(result.followUps).toEqual([]);
     expect(await deliveryRow(ids[0]!)).toMatchObject({ status: "failed", attempts: 1, lastStatusCode: 404 });
   });
 
@@ -178,8 +183,10 @@ describe("a delivery", () => {
     const byTarget = Object.fromEntries(rows.map((r) => [r.target, r]));
     expect(byTarget.instance).toMatchObject({ status: "succeeded" });
     expect(byTarget.global).toMatchObject({ status: "pending", attempts: 1, lastStatusCode: 500 });
-    expect(result.explicitAcks).toEqual([`m-${ids.indexOf(byTarget.instance!.id)}-${byTarget.instance!.id}`]);
-    expect(result.retryMessages.map((m) => m.msgId)).toEqual([`m-${ids.indexOf(byTarget.global!.id)}-${byTarget.global!.id}`]);
+    // Both messages are acked; only the failing target's delivery comes back, in its own follow-up message.
+    expect(result.explicitAcks.sort()).toEqual(ids.map((id, i) => `m-${i}-${id}`).sort());
+    expect(result.retryMessages).toEqual([]);
+    expect(result.followUps).toEqual([{ deliveryIds: [byTarget.global!.id], delaySeconds: 5 }]);
     const globalReq = receiver.received.find((r) => r.url === "https://global.example/hook")!;
     expect(new Webhook(GLOBAL_SECRET).verify(globalReq.body, globalReq.headers)).toBeTruthy();
     expect(() => new Webhook(instance.webhook!.secret).verify(globalReq.body, globalReq.headers)).toThrow();
@@ -189,7 +196,7 @@ describe("a delivery", () => {
     const instance = await seedInstance();
     const { ids } = await ingestOne(instance.name);
     const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async () => ok());
-    const batch = createMessageBatch<DeliveryJob>("l2msg-deliveries", [{ id: "w1", timestamp: new Date(), attempts: 1, body: { deliveryId: ids[0]! } }]);
+    const batch = createMessageBatch<DeliveryJob>("l2msg-deliveries", [{ id: "w1", timestamp: new Date(), attempts: 1, body: { deliveryIds: [ids[0]!] } }]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env, ctx);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["w1"]);

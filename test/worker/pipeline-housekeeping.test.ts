@@ -59,7 +59,7 @@ describe("sweep and dead letters", () => {
   it("the DLQ consumer marks its messages' deliveries failed and acks them", async () => {
     const instance = await seedInstance();
     const { ids } = await ingestOne(instance.name);
-    const batch = createMessageBatch<DeliveryJob>("l2msg-deliveries-dlq", [{ id: "d1", timestamp: new Date(), attempts: 1, body: { deliveryId: ids[0]! } }]);
+    const batch = createMessageBatch<DeliveryJob>("l2msg-deliveries-dlq", [{ id: "d1", timestamp: new Date(), attempts: 1, body: { deliveryIds: [ids[0]!] } }]);
     const ctx = createExecutionContext();
     await consumeDeadLetterBatch(batch, env, Date.now());
     expect((await getQueueResult(batch, ctx)).ackAll).toBe(true);

@@ -1,4 +1,4 @@
-// One queue batch of deliveries, set-based: claim + load all (one D1 round trip) → prepare and
+// One queue batch of deliveries (all ids of all its messages), set-based: claim + load all (one D1 round trip) → prepare and
 // POST with bounded concurrency → classify → record everything in one db.batch. Per-delivery D1
 // calls are what piled up sockets and time locally (BENCHMARKS.md), so there are none here.
 import type { Config, Env } from "../env.ts";
@@ -83,9 +83,11 @@ async function sendOneSafely(ctx: DeliveryContext, s: SendContext): Promise<void
 }
 
 /**
- * Processes the deliveries `ids` (distinct) of one queue batch and returns what to do with each
- * id's message. Throws only before anything was sent or when the final write fails; the caller
- * then retries the messages after the lease (`errorRetrySeconds`).
+ * Processes the deliveries `ids` (distinct; every id of every message of one queue batch, up to
+ * the invocation cap) and returns what to do with each id: ack (done, or someone else's) or
+ * retry after a delay (the caller sends those as follow-up messages). Throws only before anything
+ * was sent or when the final write fails; the caller then retries the messages after the lease
+ * (`errorRetrySeconds`). `leaseMs` comes from the number of ids, not of messages.
  */
 export async function processDeliveryBatch(env: Env, config: Config, deps: ConsumerDeps, ids: string[], leaseMs: number): Promise<Map<string, MessageAction>> {
   const now = deps.now();
@@ -107,7 +109,7 @@ export async function processDeliveryBatch(env: Env, config: Config, deps: Consu
   const recorded = deps.now();
   const outcomes = settlement.attempts.map((a) => a.attempt.outcome);
   log.info("delivery_batch", {
-    messages: ids.length, claimed: toSend.length, succeeded: outcomes.filter((o) => o === "succeeded").length,
+    ids: ids.length, claimed: toSend.length, succeeded: outcomes.filter((o) => o === "succeeded").length,
     retried: outcomes.filter((o) => o === "retry").length, failed: outcomes.length - outcomes.filter((o) => o === "succeeded" || o === "retry").length,
     unsendable: settlement.unsendable.length, loadMs: loaded - now, sendMs: settlement.now - loaded, recordMs: recorded - settlement.now,
   });

@@ -26,6 +26,35 @@ export function batchLeaseMs(claimed: number, config: Pick<Config, "maxConcurren
   return rounds * config.requestTimeoutMs + LEASE_MARGIN_MS;
 }
 
+/** Queue consumers may run 15 min (wall time); the worst-case lease of one invocation stays below this. */
+export const INVOCATION_BUDGET_MS = 14 * 60_000;
+
+/**
+ * How many delivery ids one consumer invocation claims: as many as fit the invocation budget if
+ * every call ran into the request timeout (never fewer than one full message). With the defaults
+ * (10 s timeout, 4 at a time) that is 324; the rest of the batch goes back in a follow-up message.
+ */
+export function maxIdsPerInvocation(config: Pick<Config, "maxConcurrency" | "requestTimeoutMs">, idsPerMessage: number): number {
+  const rounds = Math.floor((INVOCATION_BUDGET_MS - LEASE_MARGIN_MS) / config.requestTimeoutMs);
+  return Math.max(idsPerMessage, rounds * config.maxConcurrency);
+}
+
+/**
+ * Follow-up messages for the deliveries that must come back later (`retry` actions): sorted by
+ * delay and chunked, each chunk delayed by its smallest delay (capped at one 12 h queue hop),
+ * so nobody comes back late; one that comes back early is re-deferred by `unclaimedAction`.
+ */
+export function followUpGroups(actions: Map<string, MessageAction>, chunkSize: number): { ids: string[]; delaySeconds: number }[] {
+  const retries = [...actions].flatMap(([id, a]) => (a.action === "retry" ? [{ id, delaySeconds: Math.min(a.delaySeconds, MAX_QUEUE_DELAY_SECONDS) }] : []));
+  retries.sort((a, b) => a.delaySeconds - b.delaySeconds);
+  const groups: { ids: string[]; delaySeconds: number }[] = [];
+  for (let i = 0; i < retries.length; i += chunkSize) {
+    const part = retries.slice(i, i + chunkSize);
+    groups.push({ ids: part.map((r) => r.id), delaySeconds: part[0]!.delaySeconds });
+  }
+  return groups;
+}
+
 /** Delay for messages after an unexpected error: until the lease taken for them has expired. */
 export function errorRetrySeconds(leaseMs: number): number {
   return Math.max(ERROR_RETRY_SECONDS, Math.ceil(leaseMs / 1000) + 1);

@@ -20,25 +20,37 @@ export const app = createApp();
 let seq = 0;
 export const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++seq}`;
 
+export interface SentMessage {
+  deliveryIds: string[];
+  delaySeconds: number | undefined;
+}
+
 export interface RecordingQueue extends Queue<DeliveryJob> {
+  /** Every delivery id sent, in order (flattened over messages). */
   sent: string[];
+  /** Every message sent, with its ids and delay. */
+  messages: SentMessage[];
   failNext: boolean;
 }
 
-/** A queue producer that records delivery ids (and can fail once, like a Queues outage). */
+/** A queue producer that records delivery ids and messages (and can fail once, like a Queues outage). */
 export function recordingQueue(): RecordingQueue {
   const queue = {
     sent: [] as string[],
+    messages: [] as SentMessage[],
     failNext: false,
-    async send(body: DeliveryJob) {
-      await queue.sendBatch([{ body }]);
+    async send(body: DeliveryJob, options?: QueueSendOptions) {
+      await queue.sendBatch([{ body, ...options }]);
     },
     async sendBatch(messages: Iterable<MessageSendRequest<DeliveryJob>>) {
       if (queue.failNext) {
         queue.failNext = false;
         throw new Error("queue unavailable");
       }
-      for (const m of messages) queue.sent.push(m.body.deliveryId);
+      for (const m of messages) {
+        queue.sent.push(...m.body.deliveryIds);
+        queue.messages.push({ deliveryIds: [...m.body.deliveryIds], delaySeconds: m.delaySeconds });
+      }
     },
   };
   return queue as unknown as RecordingQueue;
@@ -135,17 +147,27 @@ export function deps(fetchFn: FetchFn, start = Date.now()) {
   return { clock, consumerDeps };
 }
 
-/** Runs the delivery consumer over these ids and returns the queue's ack/retry verdicts. */
+/** The queue's ack/retry verdicts on the original messages, plus the follow-up messages the consumer sent. */
 export interface ConsumeResult {
   ackAll: boolean;
   explicitAcks: string[];
   retryMessages: { msgId: string; delaySeconds: number | undefined }[];
+  followUps: SentMessage[];
 }
 
-export async function consume(testEnvironment: Env, ids: string[], consumerDeps: ConsumerDeps): Promise<ConsumeResult> {
+/** Runs the delivery consumer over these ids, one message per id (`m-<i>-<id>`). */
+export async function consume(testEnvironment: Env & { DELIVERY_QUEUE: RecordingQueue }, ids: string[], consumerDeps: ConsumerDeps): Promise<ConsumeResult> {
+  return consumeMessages(testEnvironment, ids.map((deliveryId, i) => ({ id: `m-${i}-${deliveryId}`, body: { deliveryIds: [deliveryId] } })), consumerDeps);
+}
+
+/** Runs the delivery consumer over these messages (any body shape, old ones included). */
+export async function consumeMessages(
+  testEnvironment: Env & { DELIVERY_QUEUE: RecordingQueue }, messages: { id: string; body: unknown }[], consumerDeps: ConsumerDeps,
+): Promise<ConsumeResult> {
+  const sentBefore = testEnvironment.DELIVERY_QUEUE.messages.length;
   const batch = createMessageBatch<DeliveryJob>(
     "l2msg-deliveries",
-    ids.map((deliveryId, i) => ({ id: `m-${i}-${deliveryId}`, timestamp: new Date(), attempts: 1, body: { deliveryId } })),
+    messages.map((m) => ({ id: m.id, timestamp: new Date(), attempts: 1, body: m.body as DeliveryJob })),
   );
   // The test batch records that retry() was called but not its delay: capture it on the way through.
   const delays = new Map<string, number | undefined>();
@@ -163,6 +185,7 @@ export async function consume(testEnvironment: Env, ids: string[], consumerDeps:
     ackAll: result.ackAll,
     explicitAcks: result.explicitAcks,
     retryMessages: result.retryMessages.map((m: { msgId: string }) => ({ msgId: m.msgId, delaySeconds: delays.get(m.msgId) })),
+    followUps: testEnvironment.DELIVERY_QUEUE.messages.slice(sentBefore),
   };
 }
 
