@@ -5,7 +5,7 @@ import type { AppBindings, AuthContext } from "../app-types.ts";
 import { requireInstanceAccess } from "../auth.ts";
 import { enqueueDeliveries } from "../delivery/enqueue.ts";
 import { ApiError } from "../errors.ts";
-import { apiKeySecurity, errorBodySchema, errorResponses, instanceParamsSchema, validationHook } from "../schemas/common.ts";
+import { apiKeySecurity, json, errorBodySchema, errorResponses, instanceParamsSchema, validationHook } from "../schemas/common.ts";
 import {
   deliveryDetailSchema, deliveryPageSchema, deliveryParamsSchema, deliverySchema, deliverySearchQuerySchema,
   eventFilterValue, toAttemptView, toDeliveryView,
@@ -14,7 +14,6 @@ import { findDeliveryWithAttempts, requeueDelivery, searchDeliveries, type Deliv
 import type { InstanceRow } from "../storage/schema.ts";
 import { existingInstance, requireExistingInstance } from "./middleware.ts";
 
-const json = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const deliveryNotFound = (id: string) => new ApiError(404, [`The "${id}" delivery does not exist`]);
 
 function scopeFor(instance: InstanceRow, auth: AuthContext): DeliveryScope {

@@ -5,7 +5,7 @@ import type { AppBindings } from "../app-types.ts";
 import { requireAnyKey, requireGlobalKey, requireInstanceAccess } from "../auth.ts";
 import { checkWebhookUrl } from "../delivery/url-guard.ts";
 import { ApiError, badRequest, instanceNotFound, unauthorized } from "../errors.ts";
-import { apiKeySecurity, errorBodySchema, errorResponses, instanceParamsSchema, validationHook } from "../schemas/common.ts";
+import { apiKeySecurity, json, errorBodySchema, errorResponses, instanceParamsSchema, validationHook } from "../schemas/common.ts";
 import {
   createInstanceBodySchema, createInstanceResponseSchema, createdInstanceBody, fetchInstancesQuerySchema,
   instanceItem, instanceItemSchema, statusResponseSchema, webhookFromCreateBody,
@@ -15,7 +15,6 @@ import { apiBodyLimit, existingInstance, requireExistingInstance } from "./middl
 import { firstQrCode, removeFromConnector } from "../lifecycle/connection.ts";
 import { deleteInstanceQuerySchema } from "../schemas/lifecycle.ts";
 
-const json = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 
 const createInstanceRoute = createRoute({
   method: "post",

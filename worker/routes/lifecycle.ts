@@ -7,7 +7,7 @@ import { requireInstanceAccess } from "../auth.ts";
 import { connectOnConnector, logoutOnConnector, restartOnConnector } from "../connector/commands.ts";
 import { currentConnectionState } from "../lifecycle/connection.ts";
 import { refreshInstanceToken } from "../lifecycle/refresh-token.ts";
-import { apiKeySecurity, errorResponses, errorBodySchema, instanceParamsSchema, validationHook } from "../schemas/common.ts";
+import { apiKeySecurity, json, errorResponses, errorBodySchema, instanceParamsSchema, validationHook } from "../schemas/common.ts";
 import { statusResponseSchema } from "../schemas/instance.ts";
 import {
   connectBody, connectQuerySchema, connectResponseSchema, connectionStateBody, connectionStateResponseSchema,
@@ -18,7 +18,6 @@ import { existingInstance, requireExistingInstance } from "./middleware.ts";
 /** Says whether connectionState came from the connector (`connector`) or from D1 (`stored`). */
 export const STATE_SOURCE_HEADER = "x-l2msg-state-source";
 
-const json = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const connectorErrors = {
   502: json(errorBodySchema, "The connector answered with a bad signature, a bad body or an error"),
   503: json(errorBodySchema, "Connector unreachable or timed out"),

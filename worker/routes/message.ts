@@ -5,11 +5,10 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppBindings } from "../app-types.ts";
 import { requireInstanceAccess } from "../auth.ts";
 import { sendText } from "../lifecycle/connection.ts";
-import { apiKeySecurity, errorBodySchema, errorResponses, instanceParamsSchema, validationHook } from "../schemas/common.ts";
+import { apiKeySecurity, json, errorBodySchema, errorResponses, instanceParamsSchema, validationHook } from "../schemas/common.ts";
 import { sendTextBodySchema, sendTextCommand, sentMessageSchema } from "../schemas/message.ts";
 import { apiBodyLimit, existingInstance, requireExistingInstance } from "./middleware.ts";
 
-const json = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 
 const sendTextRoute = createRoute({
   method: "post",

@@ -4,12 +4,11 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppBindings } from "../app-types.ts";
 import { requireInstanceAccess } from "../auth.ts";
 import { ApiError } from "../errors.ts";
-import { apiKeySecurity, errorResponses, instanceParamsSchema, validationHook } from "../schemas/common.ts";
+import { apiKeySecurity, json, errorResponses, instanceParamsSchema, validationHook } from "../schemas/common.ts";
 import { rotatedSecretSchema, secretSchema } from "../schemas/deliveries.ts";
 import { loadWebhookRow, rotateWebhookSecret } from "../storage/pipeline-webhooks.ts";
 import { existingInstance, requireExistingInstance } from "./middleware.ts";
 
-const json = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const noWebhook = (name: string) => new ApiError(404, [`The "${name}" instance has no webhook; set one with /webhook/set/${name}`]);
 const getSecretRoute = createRoute({
   method: "get", path: "/webhook/secret/{instance}", tags: ["Webhook"], summary: "The instance webhook's whsec_ signing secret",

@@ -5,14 +5,13 @@ import type { AppBindings } from "../app-types.ts";
 import { requireInstanceAccess } from "../auth.ts";
 import { checkWebhookUrl } from "../delivery/url-guard.ts";
 import { badRequest } from "../errors.ts";
-import { apiKeySecurity, errorResponses, instanceParamsSchema, validationHook } from "../schemas/common.ts";
+import { apiKeySecurity, json, errorResponses, instanceParamsSchema, validationHook } from "../schemas/common.ts";
 import {
   pickWebhookBodyBranch, settingsFromBody, toWebhookView, webhookSetBodySchema, webhookSetResponseSchema, webhookViewSchema,
 } from "../schemas/webhook.ts";
 import { findWebhook, setWebhook } from "../storage/webhooks.ts";
 import { apiBodyLimit, existingInstance, requireExistingInstance } from "./middleware.ts";
 
-const json = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 
 function setWebhookRoute(path: "/webhook/set/{instance}" | "/webhook/instance/{instance}", summary: string) {
   return createRoute({

@@ -63,6 +63,9 @@ const ERROR_DESCRIPTIONS = {
 type DocumentedError = keyof typeof ERROR_DESCRIPTIONS;
 
 /** OpenAPI `responses` entries for the given error statuses, all with the Evolution error body. */
+/** An OpenAPI JSON response entry for `createRoute`. */
+export const json = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+
 export function errorResponses<S extends DocumentedError>(...statuses: S[]) {
   const out = {} as Record<S, { description: string; content: { "application/json": { schema: typeof errorBodySchema } } }>;
   for (const status of statuses) {
