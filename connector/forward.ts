@@ -2,8 +2,8 @@
 // first (so per-instance order holds), deleting rows only after a 200. 5xx/429/network → the
 // same batch again after a capped backoff; 400 → quarantine the events it names, else bisect.
 import type { Logger } from "pino";
-import { INGEST_PATH, MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH } from "../worker/protocol/envelope.ts";
-import { connectorSignatureHeaders } from "../worker/protocol/signing.ts";
+import { INGEST_PATH, MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH } from "../protocol/envelope.ts";
+import { connectorSignatureHeaders } from "../protocol/signing.ts";
 import type { ConnectorTuning } from "./config.ts";
 import type { Outbox, OutboxRow } from "./outbox.ts";
 import { backoffDelay } from "./reconnect-policy.ts";

@@ -7,8 +7,8 @@ import {
   instanceListResponseSchema,
   instanceStatusSchema,
   sendTextResponseSchema,
-} from "../../worker/protocol/commands.ts";
-import { signConnectorRequest, verifyConnectorRequest } from "../../worker/protocol/signing.ts";
+} from "../../protocol/commands.ts";
+import { signConnectorRequest, verifyConnectorRequest } from "../../protocol/signing.ts";
 import { inboundText, openSocket, SECRET, signedRequest, waitFor } from "./helpers.ts";
 import { startHarness, type Harness } from "./fixture.ts";
 

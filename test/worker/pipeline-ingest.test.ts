@@ -3,8 +3,8 @@
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { INGEST_PATH, MAX_BATCH_BYTES } from "../../worker/protocol/envelope.ts";
-import { connectorSignatureHeaders } from "../../worker/protocol/signing.ts";
+import { INGEST_PATH, MAX_BATCH_BYTES } from "../../protocol/envelope.ts";
+import { connectorSignatureHeaders } from "../../protocol/signing.ts";
 import { getDb } from "../../worker/storage/db.ts";
 import { ingestedEvents, instances, webhookEvents } from "../../worker/storage/schema.ts";
 import { CONNECTOR_SECRET, GLOBAL_VARS, app, deliveriesOf, ingest, seedInstance, testEnv, unique, upsertEvent } from "./helpers/pipeline.ts";

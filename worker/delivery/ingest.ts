@@ -5,7 +5,7 @@ import type { Config, Env } from "../env.ts";
 import { instanceStatePatch, mapConnectorEvent } from "../events/map.ts";
 import type { InstanceStatePatch, MappedEvent } from "../events/types.ts";
 import { log } from "../log.ts";
-import type { ConnectorEvent, IngestEnvelope, IngestResponse } from "../protocol/envelope.ts";
+import type { ConnectorEvent, IngestEnvelope, IngestResponse } from "../../protocol/envelope.ts";
 import {
   isUniqueViolation, loadIngestLookups, storePipelineWrite,
   type InstanceRouting, type InstanceUpdate, type PipelineWrite,

@@ -1,7 +1,7 @@
 // Builds one webhook request (SPEC §4): target URL, Evolution body, headers and Standard
 // Webhooks signatures. No I/O, no clock: the caller passes `nowMs`; signing is WebCrypto only.
 import { byEventsPath, subscriptionForEvent, type WebhookEventName } from "../events/names.ts";
-import { signStandardWebhook } from "../protocol/signing.ts";
+import { signStandardWebhook } from "../../protocol/signing.ts";
 import pkg from "../../package.json" with { type: "json" };
 
 export const USER_AGENT = `l2msg/${pkg.version}`;

@@ -1,6 +1,6 @@
 // Connector lifecycle: `connector.startup`, `connection.update` (QR codes and connection state)
 // and the instance-row patch those imply. Pure: no I/O, no clock.
-import type { ConnectorEvent } from "../protocol/envelope.ts";
+import type { ConnectorEvent } from "../../protocol/envelope.ts";
 import { WEBHOOK_EVENTS } from "./names.ts";
 import { bareJid, compact, isRecord, nonEmpty, str, toInteger, type JsonRecord } from "./guards.ts";
 import type { Emission, Mapper } from "./emission.ts";

@@ -1,6 +1,6 @@
 // Raw connector events → Evolution v1-shaped webhook events (SPEC §3), and the instance-row
 // patch they imply. Pure: no I/O, no clock; never throws — odd items are skipped, unknown types give [].
-import type { ConnectorEvent } from "../protocol/envelope.ts";
+import type { ConnectorEvent } from "../../protocol/envelope.ts";
 import type { Emission, Mapper } from "./emission.ts";
 import type { InstanceStatePatch, MappedEvent, MappingContext } from "./types.ts";
 import { bareJid, isoFromMs, isRecord, nonEmpty } from "./guards.ts";

@@ -5,8 +5,8 @@ import type { AppBindings } from "../app-types.ts";
 import { ingestEnvelope } from "../delivery/ingest.ts";
 import { ApiError, badRequest, unauthorized } from "../errors.ts";
 import { log } from "../log.ts";
-import { INGEST_PATH, MAX_BATCH_BYTES, ingestEnvelopeSchema, ingestResponseSchema } from "../protocol/envelope.ts";
-import { CONNECTOR_SIGNATURE_HEADER, CONNECTOR_TIMESTAMP_HEADER, verifyConnectorRequest } from "../protocol/signing.ts";
+import { INGEST_PATH, MAX_BATCH_BYTES, ingestEnvelopeSchema, ingestResponseSchema } from "../../protocol/envelope.ts";
+import { CONNECTOR_SIGNATURE_HEADER, CONNECTOR_TIMESTAMP_HEADER, verifyConnectorRequest } from "../../protocol/signing.ts";
 import { errorBodySchema } from "../schemas/common.ts";
 
 const tooLarge = () => new ApiError(413, `Request body is larger than ${MAX_BATCH_BYTES} bytes`);

@@ -1,7 +1,7 @@
 // Schemas and response shaping for the instance lifecycle routes (connect, connectionState,
 // restart, logout, refreshToken), Evolution v1 shapes. Pure: no I/O.
 import { z } from "@hono/zod-openapi";
-import type { ConnectionState, InstanceStatus } from "../protocol/commands.ts";
+import type { ConnectionState, InstanceStatus } from "../../protocol/commands.ts";
 import type { InstanceRow } from "../storage/schema.ts";
 
 /** Strips the `+` and spaces people paste with phone numbers. */

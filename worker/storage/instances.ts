@@ -1,6 +1,6 @@
 // Instance queries. db first, domain rows out; no HTTP here.
 import { eq } from "drizzle-orm";
-import { timingSafeEqual } from "../protocol/signing.ts";
+import { timingSafeEqual } from "../../protocol/signing.ts";
 import type { WebhookSettings } from "../schemas/webhook.ts";
 import { getDb } from "./db.ts";
 import { instances, webhooks, type InstanceRow } from "./schema.ts";

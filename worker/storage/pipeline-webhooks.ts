@@ -1,7 +1,7 @@
 // Webhook rows as the delivery pipeline needs them: the full row (with secrets) for signing,
 // disabling after a 410, and secret rotation. Secrets never leave through logs.
 import { and, eq } from "drizzle-orm";
-import { generateWebhookSecret } from "../protocol/signing.ts";
+import { generateWebhookSecret } from "../../protocol/signing.ts";
 import { getDb } from "./db.ts";
 import { webhooks, type WebhookRow } from "./schema.ts";
 

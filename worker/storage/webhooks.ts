@@ -1,7 +1,7 @@
 // Instance webhook config queries. db first, domain settings out; the signing secret is
 // generated on the first set, kept on later sets, and never returned by these functions.
 import { eq } from "drizzle-orm";
-import { generateWebhookSecret } from "../protocol/signing.ts";
+import { generateWebhookSecret } from "../../protocol/signing.ts";
 import { canonicalSubscription, type SubscriptionName } from "../events/names.ts";
 import type { WebhookSettings } from "../schemas/webhook.ts";
 import { getDb, type Db } from "./db.ts";

@@ -9,8 +9,8 @@ import {
   sendTextResponseSchema,
   type InstanceStatus,
   type sendTextRequestSchema,
-} from "../protocol/commands.ts";
-import { rejectionError, sendCommand, type CommandRejection, type ConnectorDeps } from "./client.ts";
+} from "../../protocol/commands.ts";
+import { rejectionError, sendCommand, type CommandRejection, type ConnectorClient } from "./transport.ts";
 
 export type SendTextRequest = z.input<typeof sendTextRequestSchema>;
 export type SentMessage = z.infer<typeof sendTextResponseSchema>;
@@ -24,7 +24,7 @@ const acknowledgementSchema = z.unknown();
 const isNoSession = (r: CommandRejection) => r.status === 404 || r.status === 409;
 
 /** Live state; an instance the connector has no session for is `close`. */
-export async function fetchConnectorState(deps: ConnectorDeps, name: string): Promise<InstanceStatus> {
+export async function fetchConnectorState(deps: ConnectorClient, name: string): Promise<InstanceStatus> {
   const result = await sendCommand(deps, { name: "read state", method: COMMAND_METHODS.state, path: COMMAND_PATHS.state(name), schema: instanceStatusSchema });
   if (result.ok) return result.data;
   if (result.status === 404) return { instance: name, state: "close" };
@@ -32,7 +32,7 @@ export async function fetchConnectorState(deps: ConnectorDeps, name: string): Pr
 }
 
 /** Starts (or reuses) the socket; the connector waits briefly for a QR, a pairing code or open. */
-export async function connectOnConnector(deps: ConnectorDeps, name: string, number?: string): Promise<InstanceStatus> {
+export async function connectOnConnector(deps: ConnectorClient, name: string, number?: string): Promise<InstanceStatus> {
   const result = await sendCommand(deps, {
     name: "connect",
     method: COMMAND_METHODS.connect,
@@ -44,14 +44,14 @@ export async function connectOnConnector(deps: ConnectorDeps, name: string, numb
   throw rejectionError("connect", result);
 }
 
-export async function restartOnConnector(deps: ConnectorDeps, name: string): Promise<InstanceStatus> {
+export async function restartOnConnector(deps: ConnectorClient, name: string): Promise<InstanceStatus> {
   const result = await sendCommand(deps, { name: "restart", method: COMMAND_METHODS.restart, path: COMMAND_PATHS.restart(name), schema: instanceStatusSchema });
   if (result.ok) return result.data;
   throw rejectionError("restart", result);
 }
 
 /** Logs the WhatsApp session out; 400 (Evolution) when it is not connected. */
-export async function logoutOnConnector(deps: ConnectorDeps, name: string): Promise<void> {
+export async function logoutOnConnector(deps: ConnectorClient, name: string): Promise<void> {
   const result = await sendCommand(deps, { name: "logout", method: COMMAND_METHODS.logout, path: COMMAND_PATHS.logout(name), schema: acknowledgementSchema });
   if (result.ok) return;
   if (isNoSession(result)) throw notConnected(name);
@@ -59,13 +59,13 @@ export async function logoutOnConnector(deps: ConnectorDeps, name: string): Prom
 }
 
 /** Logs out if needed and wipes the credentials; an unknown instance is already removed. */
-export async function removeOnConnector(deps: ConnectorDeps, name: string): Promise<void> {
+export async function removeOnConnector(deps: ConnectorClient, name: string): Promise<void> {
   const result = await sendCommand(deps, { name: "remove", method: COMMAND_METHODS.remove, path: COMMAND_PATHS.remove(name), schema: acknowledgementSchema });
   if (result.ok || result.status === 404) return;
   throw rejectionError("remove the instance", result);
 }
 
-export async function sendTextOnConnector(deps: ConnectorDeps, name: string, request: SendTextRequest): Promise<SentMessage> {
+export async function sendTextOnConnector(deps: ConnectorClient, name: string, request: SendTextRequest): Promise<SentMessage> {
   const result = await sendCommand(deps, {
     name: "send text",
     method: COMMAND_METHODS.sendText,

@@ -1,21 +1,21 @@
 // Signed command transport to the connector (SPEC §5): signs every request, verifies every
 // response signature, enforces a hard timeout and validates bodies with the shared schemas.
-// Knows nothing about routes or instance semantics; worker/connector/commands.ts does.
+// Knows nothing about routes or instance semantics; instance-commands.ts does.
 import type { z } from "zod";
 import type { Config } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { log } from "../log.ts";
-import { commandErrorSchema } from "../protocol/commands.ts";
+import { commandErrorSchema } from "../../protocol/commands.ts";
 import {
   CONNECTOR_SIGNATURE_HEADER,
   CONNECTOR_TIMESTAMP_HEADER,
   connectorSignatureHeaders,
   verifyConnectorRequest,
-} from "../protocol/signing.ts";
+} from "../../protocol/signing.ts";
 
 export type Fetcher = (input: string, init: RequestInit) => Promise<Response>;
 
-export interface ConnectorDeps {
+export interface ConnectorClient {
   config: Config;
   /** Defaults to the global fetch, looked up per call (tests replace it). */
   fetcher?: Fetcher;
@@ -54,7 +54,7 @@ function rejectOnAbort(signal: AbortSignal, timeoutMs: number): Promise<never> {
 }
 
 /** fetch + read the whole body, raced against the timeout so a stuck connector never hangs us. */
-async function exchange(deps: ConnectorDeps, url: string, init: RequestInit): Promise<{ res: Response; text: string }> {
+async function exchange(deps: ConnectorClient, url: string, init: RequestInit): Promise<{ res: Response; text: string }> {
   const timeoutMs = deps.config.connectorCommandTimeoutMs;
   const signal = AbortSignal.timeout(timeoutMs);
   const fetcher: Fetcher = deps.fetcher ?? ((input, requestInit) => fetch(input, requestInit));
@@ -77,7 +77,7 @@ async function exchange(deps: ConnectorDeps, url: string, init: RequestInit): Pr
   return Promise.race([attempt, rejectOnAbort(signal, timeoutMs)]);
 }
 
-async function verifyResponse(deps: ConnectorDeps, command: string, res: Response, text: string, now: number): Promise<void> {
+async function verifyResponse(deps: ConnectorClient, command: string, res: Response, text: string, now: number): Promise<void> {
   const check = await verifyConnectorRequest(
     deps.config.connectorSecret,
     res.headers.get(CONNECTOR_TIMESTAMP_HEADER),
@@ -118,7 +118,7 @@ function toResult<T>(command: CommandRequest<T>, status: number, text: string): 
 }
 
 /** Sends one signed command. Throws ApiError 503 (unreachable/timeout) or 502 (bad signature/body). */
-export async function sendCommand<T>(deps: ConnectorDeps, command: CommandRequest<T>): Promise<CommandResult<T>> {
+export async function sendCommand<T>(deps: ConnectorClient, command: CommandRequest<T>): Promise<CommandResult<T>> {
   const baseUrl = deps.config.connectorUrl;
   if (!baseUrl) throw unreachable("CONNECTOR_URL is not set");
   const now = deps.now ?? Date.now;
