@@ -1,4 +1,4 @@
-// The control API: signature checks on every route, command shapes from worker/protocol/commands.ts,
+// The control API: signature checks on every route, command shapes from protocol/commands.ts,
 // and send-text (409 when not connected; message.sent emitted; the socket's echo filtered out).
 import { afterEach, describe, expect, it } from "vitest";
 import {

@@ -1,7 +1,7 @@
 // Typed connector commands (COMMAND_PATHS) and how their error answers map to API errors.
 // A 404 from the connector means "no session for this instance"; 409 means "not connected".
 import { z } from "zod";
-import { ApiError } from "../errors.ts";
+import { badRequest, notConnected } from "../errors.ts";
 import {
   COMMAND_METHODS,
   COMMAND_PATHS,
@@ -15,8 +15,6 @@ import { rejectionError, sendCommand, type CommandRejection, type ConnectorClien
 export type SendTextRequest = z.input<typeof sendTextRequestSchema>;
 export type SentMessage = z.infer<typeof sendTextResponseSchema>;
 
-/** Evolution's answer when an action needs a connected instance. */
-export const notConnected = (name: string) => new ApiError(400, [`The "${name}" instance is not connected`]);
 
 /** Logout and remove answer with a small status body; only the signature and status matter. */
 const acknowledgementSchema = z.unknown();
@@ -75,6 +73,6 @@ export async function sendTextOnConnector(deps: ConnectorClient, name: string, r
   });
   if (result.ok) return result.data;
   if (isNoSession(result)) throw notConnected(name);
-  if (result.status === 400) throw new ApiError(400, [result.message]);
+  if (result.status === 400) throw badRequest([result.message]);
   throw rejectionError("send the message", result);
 }

@@ -1,4 +1,4 @@
-// Signed command transport to the connector (SPEC §5): signs every request, verifies every
+// Signed command transport to the connector (docs/protocol.md#commands): signs every request, verifies every
 // response signature, enforces a hard timeout and validates bodies with the shared schemas.
 // Knows nothing about routes or instance semantics; instance-commands.ts does.
 import type { z } from "zod";
@@ -43,7 +43,7 @@ export type CommandResult<T> = { ok: true; data: T } | CommandRejection;
 
 const MAX_ERROR_TEXT = 200;
 
-export const unreachable = (reason: string) => new ApiError(503, `Connector unreachable: ${reason}`);
+export const unreachable = (reason: string) => new ApiError("CONNECTOR_UNAVAILABLE", `Connector unreachable: ${reason}`);
 
 function rejectOnAbort(signal: AbortSignal, timeoutMs: number): Promise<never> {
   return new Promise((_, reject) => {
@@ -87,11 +87,11 @@ async function verifyResponse(deps: ConnectorClient, command: string, res: Respo
   );
   if (res.status === 401) {
     log.warn("connector_rejected_signature", { command, responseSignature: check.ok ? "valid" : check.reason });
-    throw new ApiError(502, "Connector rejected the worker's signature: CONNECTOR_SECRET must be the same on the worker and the connector");
+    throw new ApiError("CONNECTOR_BAD_ANSWER", "Connector rejected the worker's signature: CONNECTOR_SECRET must be the same on the worker and the connector");
   }
   if (!check.ok) {
     log.warn("connector_bad_response_signature", { command, status: res.status, reason: check.reason });
-    throw new ApiError(502, `Connector response signature is ${check.reason === "missing" ? "missing" : "invalid"} (${check.reason}): check CONNECTOR_SECRET on both sides`);
+    throw new ApiError("CONNECTOR_BAD_ANSWER", `Connector response signature is ${check.reason === "missing" ? "missing" : "invalid"} (${check.reason}): check CONNECTOR_SECRET on both sides`);
   }
 }
 
@@ -110,7 +110,7 @@ function toResult<T>(command: CommandRequest<T>, status: number, text: string): 
     if (parsed.success) return { ok: true, data: parsed.data };
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? `"${issue.path.join(".")}" ` : "";
-    throw new ApiError(502, `Connector sent an unexpected ${command.name} response: ${where}${issue?.message ?? "not JSON"}`);
+    throw new ApiError("CONNECTOR_BAD_ANSWER", `Connector sent an unexpected ${command.name} response: ${where}${issue?.message ?? "not JSON"}`);
   }
   const error = commandErrorSchema.safeParse(json);
   if (error.success) return { ok: false, status, ...error.data };
@@ -133,6 +133,6 @@ export async function sendCommand<T>(deps: ConnectorClient, command: CommandRequ
 
 /** The generic mapping for a rejection no command-specific rule handled. */
 export function rejectionError(command: string, rejection: CommandRejection): ApiError {
-  if (rejection.status === 503) return new ApiError(503, `Connector unavailable: ${rejection.message}`);
-  return new ApiError(502, `Connector could not ${command} (${rejection.status} ${rejection.error}): ${rejection.message}`);
+  if (rejection.status === 503) return new ApiError("CONNECTOR_UNAVAILABLE", `Connector unavailable: ${rejection.message}`);
+  return new ApiError("CONNECTOR_BAD_ANSWER", `Connector could not ${command} (${rejection.status} ${rejection.error}): ${rejection.message}`);
 }

@@ -5,22 +5,21 @@ import type { ConnectorClient } from "../connector-client/transport.ts";
 import {
   connectOnConnector,
   fetchConnectorState,
-  notConnected,
   removeOnConnector,
   sendTextOnConnector,
   type SendTextRequest,
   type SentMessage,
 } from "../connector-client/instance-commands.ts";
-import { ApiError } from "../errors.ts";
+import { ApiError, notConnected } from "../errors.ts";
 import { log } from "../log.ts";
-import type { ConnectionState } from "../../protocol/commands.ts";
+import type { ConnectionState } from "../../protocol/instance.ts";
 import { createQrBody, storedConnectionState } from "../schemas/lifecycle.ts";
 import type { InstanceRow } from "../storage/schema.ts";
 
 export type StateSource = "connector" | "stored";
 type CreateQrBody = NonNullable<ReturnType<typeof createQrBody>>;
 
-const isUnreachable = (err: unknown): err is ApiError => err instanceof ApiError && err.status === 503;
+const isUnreachable = (err: unknown): err is ApiError => err instanceof ApiError && err.code === "CONNECTOR_UNAVAILABLE";
 
 /** Live state from the connector; when it is unreachable, the last state stored in D1. */
 export async function currentConnectionState(deps: ConnectorClient, instance: InstanceRow): Promise<{ state: ConnectionState; source: StateSource }> {

@@ -1,4 +1,4 @@
-// Instance lifecycle routes (SPEC §2): connect, connectionState, restart, logout, refreshToken.
+// Instance lifecycle routes (docs/api.md#lifecycle-and-sending): connect, connectionState, restart, logout, refreshToken.
 // Thin: auth → validate → call worker/lifecycle or worker/connector-client → shape (Evolution v1).
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
