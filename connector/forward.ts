@@ -2,8 +2,9 @@
 // first (so per-instance order holds), deleting rows only after a 200. 5xx/429/network → the
 // same batch again after a capped backoff; 400 → quarantine the events it names, else bisect.
 import type { Logger } from "pino";
-import { INGEST_PATH, MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH } from "../worker/protocol/envelope.ts";
-import { connectorSignatureHeaders } from "../worker/protocol/signing.ts";
+import { INGEST_PATH, MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH } from "../protocol/envelope.ts";
+import { rejectedIndexes } from "../protocol/ingest-errors.ts";
+import { connectorSignatureHeaders } from "../protocol/signing.ts";
 import type { ConnectorTuning } from "./config.ts";
 import type { Outbox, OutboxRow } from "./outbox.ts";
 import { backoffDelay } from "./reconnect-policy.ts";
@@ -93,7 +94,7 @@ export class Forwarder {
   }
 
   private onRejected(batch: OutboxRow[], body: string): void {
-    const named = namedIndexes(body).filter((i) => i < batch.length);
+    const named = rejectedIndexes(body).filter((i) => i < batch.length);
     if (batch.length === 1 || named.length > 0) {
       const bad = batch.length === 1 ? batch : named.map((i) => batch[i]!);
       this.deps.outbox.quarantine(bad, `worker 400: ${body.slice(0, 1000)}`);
@@ -153,12 +154,6 @@ export class Forwarder {
   }
 }
 
-/** Indexes of events a 400 body names, e.g. zod paths `events.3.id` or `events[3]`. */
-export function namedIndexes(body: string): number[] {
-  const found = new Set<number>();
-  for (const match of body.matchAll(/events(?:\.|\[|",\s*)(\d+)/g)) found.add(Number(match[1]));
-  return [...found].sort((a, b) => a - b);
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

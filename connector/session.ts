@@ -11,7 +11,7 @@ import {
   type UserFacingSocketConfig,
 } from "@whiskeysockets/baileys";
 import type { Logger } from "pino";
-import type { InstanceStatus } from "../worker/protocol/commands.ts";
+import type { InstanceStatus } from "../protocol/commands.ts";
 import type { SqliteAuthStore } from "./auth-store.ts";
 import { isPaired } from "./auth-store.ts";
 import type { ConnectorConfig } from "./config.ts";

@@ -1,7 +1,7 @@
 // Starts a whole connector in-process (fake sockets, worker stand-in, temp DATA_DIR) for the
 // session and control-API suites, and tears it down.
 import { startConnector, type ConnectorDeps, type RunningConnector } from "../../connector/index.ts";
-import type { ConnectorEvent } from "../../worker/protocol/envelope.ts";
+import type { ConnectorEvent } from "../../protocol/envelope.ts";
 import { captureLogger, socketFactory, startWorkerStub, tempDir, testConfig, waitFor } from "./helpers.ts";
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;

@@ -3,7 +3,8 @@
 import type { GlobalWebhookConfig } from "../env.ts";
 import type { MappedEvent } from "../events/types.ts";
 import type { InstanceRow, WebhookRow } from "../storage/schema.ts";
-import type { NewDelivery, NewWebhookEvent } from "../storage/pipeline-writes.ts";
+import type { NewDelivery } from "../storage/deliveries.ts";
+import type { NewWebhookEvent } from "../storage/webhook-events.ts";
 import { newDeliveryId, newWebhookEventId } from "./ids.ts";
 import { withoutBase64 } from "./request.ts";
 import { routeEvent } from "./route.ts";
