@@ -4,7 +4,7 @@
 import type { Env } from "../env.ts";
 import { WEBHOOK_EVENTS } from "../events/names.ts";
 import type { MappedEvent } from "../events/types.ts";
-import { storePipelineWrite } from "../storage/pipeline-writes.ts";
+import { storePipelineWrite } from "./store.ts";
 import type { InstanceRow, WebhookRow } from "../storage/schema.ts";
 import { enqueueDeliveries } from "./enqueue.ts";
 import { planRows } from "./plan.ts";

@@ -7,8 +7,8 @@ import { sendTestEvent } from "../delivery/test-event.ts";
 import { ApiError } from "../errors.ts";
 import { apiKeySecurity, json, errorResponses, instanceParamsSchema, validationHook } from "../schemas/common.ts";
 import { deliverySchema, toDeliveryView } from "../schemas/deliveries.ts";
-import { findDeliveryWithAttempts } from "../storage/pipeline-log.ts";
-import { loadWebhookRow } from "../storage/pipeline-webhooks.ts";
+import { findDeliveryWithAttempts } from "../storage/deliveries.ts";
+import { loadWebhookRow } from "../storage/webhooks.ts";
 import { existingInstance, requireExistingInstance } from "./middleware.ts";
 
 const testRoute = createRoute({
@@ -26,8 +26,8 @@ export function registerWebhookTestRoutes(app: OpenAPIHono<AppBindings>): void {
     const { instance: name } = c.req.valid("param");
     const instance = existingInstance(c.var.instance, name);
     const webhook = await loadWebhookRow(c.env.DB, instance.id);
-    if (!webhook) throw new ApiError(404, [`The "${name}" instance has no webhook; set one with /webhook/set/${name}`]);
-    if (!webhook.enabled) throw new ApiError(400, [`The "${name}" instance webhook is disabled; enable it with /webhook/set/${name}`]);
+    if (!webhook) throw new ApiError("NOT_FOUND", [`The "${name}" instance has no webhook; set one with /webhook/set/${name}`]);
+    if (!webhook.enabled) throw new ApiError("BAD_REQUEST", [`The "${name}" instance webhook is disabled; enable it with /webhook/set/${name}`]);
     const deliveryId = await sendTestEvent(c.env, instance, webhook, Date.now());
     const found = await findDeliveryWithAttempts(c.env.DB, { instanceId: instance.id, targets: ["instance"] }, deliveryId);
     if (!found) throw new Error(`test delivery ${deliveryId} vanished right after it was stored`);
