@@ -20,7 +20,8 @@ export function renderInstances(root, ctx) {
     if (json === lastJson) return;
     lastJson = json;
     // Rebuilt only when something changed; keep keyboard focus on the same button.
-    const focused = document.activeElement?.dataset?.focusKey;
+    const active = document.activeElement;
+    const focused = active instanceof HTMLElement ? active.dataset.focusKey : undefined;
     list.replaceChildren(...(items.length ? items.map((item) => instanceCard(item.instance)) : [h("p", { class: "hint" }, "No instances yet.")]));
     if (focused) list.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`)?.focus();
   }
