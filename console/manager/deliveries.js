@@ -70,10 +70,14 @@ function deliveryLog(name, setDetail) {
     else status.set(error.message, "error");
   };
 
+  let loads = 0;
   async function load(append) {
     clearErrors();
     const query = filters.query(append && nextCursor ? { cursor: nextCursor } : {});
+    const mine = ++loads;
     const page = await api("GET", `/deliveries/${enc(name)}?${query}`);
+    // A slower, older search (e.g. the initial one) must not overwrite a newer filter's rows.
+    if (mine !== loads) return;
     if (!append) rows.replaceChildren();
     rows.append(...page.deliveries.map(row));
     nextCursor = page.nextCursor;
