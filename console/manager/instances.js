@@ -35,23 +35,32 @@ export function renderInstances(root, ctx) {
     });
   }
 
+  /** The last action's outcome per instance, kept across list rebuilds (the action itself changes the list). */
+  const notes = new Map();
+
   function instanceCard(instance) {
     const name = instance.instanceName;
     const cardStatus = statusLine();
+    const note = notes.get(name);
+    if (note) cardStatus.set(note.text, note.tone);
     const actions = h("div", { class: "actions" });
     const action = (label, task) => h("button", { type: "button", "data-focus-key": `${name}:${label}`, onclick: (event) => void busy(event.currentTarget, async () => {
       try {
-        cardStatus.set(await task());
-        lastJson = "";
-        await refresh();
+        notes.set(name, { text: await task(), tone: "ok" });
       } catch (error) {
-        cardStatus.set(error.message, "error");
+        notes.set(name, { text: error.message, tone: "error" });
       }
+      lastJson = "";
+      await refresh().catch(report);
     }) }, label);
     const confirmDelete = () => {
       actions.replaceChildren(
         h("span", {}, `Delete ${name} and its webhook and delivery log?`),
-        action("Delete for good", async () => (await api("DELETE", `/instance/delete/${enc(name)}`), `${name} deleted.`)),
+        action("Delete for good", async () => {
+          await api("DELETE", `/instance/delete/${enc(name)}`);
+          status.set(`${name} deleted.`, "ok");
+          return "";
+        }),
         h("button", { type: "button", class: "secondary", onclick: () => { lastJson = ""; void refresh(); } }, "Cancel"),
       );
       actions.querySelector("button")?.focus();

@@ -206,6 +206,25 @@ describe("e2e: operator console in Chromium", () => {
     await screenshot(page, "11-phone-deliveries");
   });
 
+  it("logs an instance out and deletes another from the page, with the global key", async () => {
+    await page.setViewportSize({ width: 1200, height: 900 });
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("API key").fill(stack.worker.api.apiKey);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await nav("Instances").click();
+    await instanceCard().getByRole("button", { name: "Log out" }).click();
+    await see(instanceCard().getByRole("status"), `${SHOP} logged out.`);
+    await see(instanceCard().locator(".badge"), /^close$/, 20_000);
+
+    const other = page.getByRole("article", { name: "other", exact: true });
+    await other.getByRole("button", { name: "Delete" }).click();
+    await see(other, "Delete other and its webhook and delivery log?");
+    await other.getByRole("button", { name: "Delete for good" }).click();
+    await other.waitFor({ state: "detached" });
+    await see(page.getByRole("status"), "other deleted.");
+    expect((await stack.api("GET", "/instance/fetchInstances?instanceName=other")).status).toBe(404);
+  }, 60_000);
+
   it("made no request outside the worker and threw no page error", () => {
     expect(watch.external).toEqual([]);
     expect(watch.errors).toEqual([]);
