@@ -80,7 +80,9 @@ function renderHeader() {
   const route = currentRoute();
   for (const link of nav.querySelectorAll("a")) {
     const screen = link.getAttribute("href").slice(2);
-    link.toggleAttribute("aria-current", screen === route.screen);
+    // aria-current="" would mean false: name the kind of current item.
+    if (screen === route.screen) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
     if (screen !== "instances" && route.instance) link.setAttribute("href", `#/${screen}/${encodeURIComponent(route.instance)}`);
   }
   who.replaceChildren(h("span", {}, `Signed in with the ${kind}`), h("button", { type: "button", class: "secondary", onclick: () => signOut() }, "Sign out"));
