@@ -4,13 +4,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import type { FakePhone } from "../fake-wa/index.ts";
-import { descriptionOf, launchChromium, screenshot, see, watchPage, type PageWatch } from "./helpers/browser.ts";
+import { chromiumPath, descriptionOf, launchChromium, screenshot, see, watchPage, type PageWatch } from "./helpers/browser.ts";
 import { eventually, startStack, type Stack } from "./helpers/stack.ts";
 import { startSwitchableReceiver, type SwitchableReceiver } from "./helpers/switchable-receiver.ts";
 
 const SHOP = "shop";
 const SHOP_PN = "15553330000";
 const CAROL = "15552223333";
+// Looked up when the file loads: without a browser the file fails with instructions, and no test
+// is reported as skipped.
+const CHROMIUM = chromiumPath();
 /** Pixels the page is wider than the viewport (> 0 means sideways scrolling). */
 const SIDEWAYS_OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth";
 
@@ -24,8 +27,7 @@ describe("e2e: operator console in Chromium", () => {
   let shopToken = "";
 
   beforeAll(async () => {
-    // The browser first: without it the suite fails at once, with instructions.
-    browser = await launchChromium();
+    browser = await launchChromium(CHROMIUM);
     [stack, failing] = await Promise.all([startStack("e2e-console"), startSwitchableReceiver(404)]);
     phone = stack.wa.phone(SHOP_PN);
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });

@@ -18,10 +18,10 @@ export function chromiumPath(): string {
   return found;
 }
 
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(executablePath: string): Promise<Browser> {
   // Chromium's sandbox refuses to start as root (CI containers); the pages it loads are our own.
   const args = process.getuid?.() === 0 ? ["--no-sandbox"] : [];
-  return chromium.launch({ executablePath: chromiumPath(), args, headless: true });
+  return chromium.launch({ executablePath, args, headless: true });
 }
 
 /** What the page did that a user would not want: requests to other origins, uncaught errors. */
