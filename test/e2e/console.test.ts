@@ -1,7 +1,7 @@
 // The operator console in real Chromium against the whole local stack (fake WhatsApp, connector,
 // worker, receivers), used the way a person does: by role and label, waiting on what the page
 // shows. Screenshots of each screen go to .artifacts/console/ (git-ignored).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import type { FakePhone } from "../fake-wa/index.ts";
 import { chromiumPath, descriptionOf, launchChromium, screenshot, see, watchPage, type PageWatch } from "./helpers/browser.ts";
@@ -33,6 +33,11 @@ describe("e2e: operator console in Chromium", () => {
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     watch = await watchPage(page, stack.worker.baseUrl);
   }, 180_000);
+
+  // What the page showed when a step failed: the first thing to look at in a CI log's artifacts.
+  afterEach(async ({ task }) => {
+    if (task.result?.state === "fail" && page) await screenshot(page, `failed-${task.name.replace(/\W+/g, "-").slice(0, 60)}`).catch(() => undefined);
+  });
 
   afterAll(async () => {
     await browser?.close();
