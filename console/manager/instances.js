@@ -111,7 +111,8 @@ function createForm(refresh) {
         status.set(`Created ${instanceName}. Its instance token (shown once): ${created.hash.apikey}`);
         await refresh();
       } catch (error) {
-        if (error instanceof ApiError && error.status === 400) name.error.textContent = error.messages.join(" ");
+        // 400 (invalid name) and 403 (name taken) are both about the name field.
+        if (error instanceof ApiError && (error.status === 400 || error.status === 403)) name.error.textContent = error.messages.join(" ");
         else status.set(error.message, "error");
       }
     });
