@@ -81,6 +81,10 @@ describe("e2e: operator console in Chromium", () => {
     await created.waitFor();
     shopToken = /\(shown once\): (\S+)/.exec(await created.innerText())![1]!;
     await see(instanceCard(), "created");
+    // The same name again: the API's 403 message lands next to the name field.
+    await page.getByLabel("Instance name").fill(SHOP);
+    await page.getByRole("button", { name: "Create instance" }).click();
+    await see(await descriptionOf(page, page.getByLabel("Instance name")), `This name "${SHOP}" is already in use.`);
 
     await instanceCard().getByRole("button", { name: "Connect" }).click();
     const qr = page.getByRole("img", { name: `QR code to link ${SHOP}` });
