@@ -88,14 +88,14 @@ function deliveryLog(name, setDetail) {
 
   function row(delivery) {
     const open = () => setDetail(deliveryDetail(detailSlot, name, delivery.id, () => load(false).catch(showError)));
+    // Event (the way into the detail) and status first: at phone width they are what fits.
     return h("tr", {},
-      h("td", {}, formatTime(delivery.createdAt)),
-      h("td", {}, delivery.event),
-      h("td", {}, delivery.target),
+      h("td", {}, h("button", { type: "button", class: "link", "aria-label": `Details of ${delivery.event} ${delivery.id}`, onclick: open }, delivery.event)),
       h("td", {}, h("span", { class: `badge delivery-${delivery.status}` }, delivery.status)),
+      h("td", {}, formatTime(delivery.createdAt)),
       h("td", { class: "num" }, String(delivery.attemptCount)),
       h("td", { class: "num" }, delivery.lastStatusCode === null ? "—" : String(delivery.lastStatusCode)),
-      h("td", {}, h("button", { type: "button", class: "secondary", "aria-label": `Details of ${delivery.event} ${delivery.id}`, onclick: open }, "Details")));
+      h("td", {}, delivery.target));
   }
 
   /** Every failed delivery matching the filter (all pages), each redelivered once. */
@@ -134,7 +134,7 @@ function deliveryLog(name, setDetail) {
 
   const table = h("table", { class: "log" },
     h("caption", {}, `Deliveries of ${name}, newest first`),
-    h("thead", {}, h("tr", {}, ["Created", "Event", "Target", "Status", "Attempts", "Last HTTP", ""].map((label) => h("th", { scope: "col" }, label)))),
+    h("thead", {}, h("tr", {}, ["Event (details)", "Status", "Created", "Attempts", "Last HTTP", "Target"].map((label) => h("th", { scope: "col" }, label)))),
     rows);
   return h("div", {}, form, status.el, detailSlot, h("div", { class: "table-scroll" }, table), more);
 }
