@@ -9,9 +9,11 @@ import { registerMessageRoutes } from "./message.ts";
 import { registerIngestRoutes } from "./ingest.ts";
 import { registerDeliveryRoutes } from "./deliveries.ts";
 import { registerWebhookSecretRoutes } from "./webhook-secret.ts";
+import { registerRootRoute } from "./root.ts";
 
 export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   // Route modules register themselves here (instance, webhook, message, connector ingest, deliveries, docs).
+  registerRootRoute(app);
   registerInstanceRoutes(app);
   registerWebhookRoutes(app);
   registerLifecycleRoutes(app);
