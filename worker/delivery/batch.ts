@@ -61,9 +61,9 @@ async function sendOne(ctx: DeliveryContext, s: SendContext): Promise<void> {
   }, outcome, done);
   s.settlement.attempts.push(settled);
   s.actions.set(id, action);
-  if (outcome.kind === "gone" && ctx.delivery.target === "instance" && ctx.delivery.instanceId) {
-    s.settlement.disableWebhooksOf.push(ctx.delivery.instanceId);
-    log.warn("webhook_disabled_after_410", { instance: ctx.delivery.instanceName });
+  if (outcome.kind === "gone" && ctx.delivery.target === "instance" && ctx.delivery.instanceId && ctx.delivery.webhookId) {
+    s.settlement.disableWebhooksOf.push({ instanceId: ctx.delivery.instanceId, webhookId: ctx.delivery.webhookId });
+    log.warn("webhook_disabled_after_410", { instance: ctx.delivery.instanceName, webhookId: ctx.delivery.webhookId });
   }
   // Successes are in the attempt log and the batch line; one line each for the rest.
   if (outcome.kind !== "succeeded") {

@@ -1,4 +1,4 @@
-// Routing: which webhooks (the instance's, the global one) get a webhook event.
+// Routing: which webhooks (the instance's, the global one) get a webhook event (docs/delivery.md#targets).
 // Pure: no I/O, no clock.
 import type { GlobalWebhookConfig } from "../env.ts";
 import { canonicalSubscription, subscriptionForEvent, type WebhookEventName } from "../events/names.ts";
@@ -31,5 +31,29 @@ export function routeEvent(
   const targets: DeliveryTarget[] = [];
   if (instanceWebhook?.enabled && isSubscribed(instanceWebhook.events, event)) targets.push("instance");
   if (global.enabled && global.url && global.events.has(subscriptionForEvent(event))) targets.push("global");
+  return targets;
+}
+
+/** The parts of one of an instance's webhooks that routing looks at. */
+export interface WebhookRouting extends InstanceWebhookRouting {
+  id: string;
+}
+
+/** One delivery to plan: the instance webhook `webhookId`, or the global webhook (webhookId null). */
+export interface PlannedTarget {
+  target: DeliveryTarget;
+  webhookId: string | null;
+}
+
+/**
+ * Every target of one event: each enabled, subscribed webhook of the instance, then the global
+ * webhook under the same rule as `routeEvent`.
+ */
+export function routeToTargets(event: WebhookEventName, webhooks: readonly WebhookRouting[], global: GlobalWebhookConfig): PlannedTarget[] {
+  const targets: PlannedTarget[] = [];
+  for (const webhook of webhooks) {
+    if (webhook.enabled && isSubscribed(webhook.events, event)) targets.push({ target: "instance", webhookId: webhook.id });
+  }
+  if (routeEvent(event, undefined, global).includes("global")) targets.push({ target: "global", webhookId: null });
   return targets;
 }

@@ -10,7 +10,7 @@ import { insertAttemptsStatements } from "../storage/delivery-attempts.ts";
 import { insertIngestedEventsStatements, pruneIngestedEventsStatement, type NewIngestedEvent } from "../storage/ingested-events.ts";
 import { instanceUpdateStatement, type InstanceUpdate } from "../storage/instances.ts";
 import { insertWebhookEventsStatements, pruneOrphanEventsStatement, type NewWebhookEvent } from "../storage/webhook-events.ts";
-import { disableWebhooksStatement } from "../storage/webhooks.ts";
+import { disableWebhooksStatement, type WebhookKey } from "../storage/webhooks.ts";
 
 export interface PipelineWrite {
   ingested: NewIngestedEvent[];
@@ -36,7 +36,7 @@ export interface BatchSettlement {
   /** Claimed deliveries that could not be sent at all (target gone, URL refused): failed, no attempt. */
   unsendable: { deliveryId: string; reason: string }[];
   /** Instance webhooks that answered 410 Gone: disabled. */
-  disableWebhooksOf: string[];
+  disableWebhooksOf: WebhookKey[];
   now: number;
 }
 
@@ -47,7 +47,7 @@ export interface BatchSettlement {
 export async function recordBatchSettlement(d1: D1Database, settlement: BatchSettlement): Promise<void> {
   const db = getDb(d1);
   const { now, attempts } = settlement;
-  const gone = [...new Set(settlement.disableWebhooksOf)];
+  const gone = settlement.disableWebhooksOf;
   await runBatch(db, [
     ...insertAttemptsStatements(db, attempts),
     ...(attempts.length ? [updateStatesStatement(db, attempts, now)] : []),

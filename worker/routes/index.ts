@@ -3,6 +3,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppBindings } from "../app-types.ts";
 import { registerInstanceRoutes } from "./instance.ts";
 import { registerWebhookRoutes } from "./webhook.ts";
+import { registerWebhooksRoutes } from "./webhooks.ts";
 import { registerDocs } from "./docs.ts";
 import { registerLifecycleRoutes } from "./lifecycle.ts";
 import { registerMessageRoutes } from "./message.ts";
@@ -16,6 +17,7 @@ export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   registerRootRoute(app);
   registerInstanceRoutes(app);
   registerWebhookRoutes(app);
+  registerWebhooksRoutes(app);
   registerLifecycleRoutes(app);
   registerMessageRoutes(app);
   registerIngestRoutes(app);

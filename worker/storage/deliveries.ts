@@ -55,7 +55,7 @@ export async function claimAndLoadDeliveries(d1: D1Database, ids: string[], now:
     .from(deliveries)
     .innerJoin(webhookEvents, eq(webhookEvents.id, deliveries.eventId))
     .leftJoin(instances, eq(instances.id, deliveries.instanceId))
-    .leftJoin(webhooks, eq(webhooks.instanceId, deliveries.instanceId))
+    .leftJoin(webhooks, and(eq(webhooks.instanceId, deliveries.instanceId), eq(webhooks.id, deliveries.webhookId)))
     .where(inArray(deliveries.id, list));
   const contexts = new Map<string, DeliveryContext>();
   for (const row of rows) {
