@@ -7,6 +7,7 @@ import type { NewDelivery } from "../storage/deliveries.ts";
 import type { NewWebhookEvent } from "../storage/webhook-events.ts";
 import { newDeliveryId, newWebhookEventId } from "./ids.ts";
 import { withoutBase64 } from "./request.ts";
+import { messageRef } from "./message-ref.ts";
 import { routeToTargets } from "./route.ts";
 
 /** D1 rows are capped at 2 MB; event data above this is stored without `message.base64`. */
@@ -42,7 +43,8 @@ export function storableData(data: unknown): string | undefined {
 export function planRows(mapped: MappedEvent[], origin: EventOrigin, global: GlobalWebhookConfig, now: number): PlannedRows {
   const planned: PlannedRows = { events: [], deliveries: [], oversized: 0 };
   for (const item of mapped) {
-    const targets = routeToTargets(item.event, origin.webhooks, global);
+    const ref = messageRef(item.event, item.data);
+    const targets = routeToTargets(item.event, origin.webhooks, global, ref);
     if (!targets.length) continue;
     const data = storableData(item.data);
     if (data === undefined) {
@@ -53,7 +55,8 @@ export function planRows(mapped: MappedEvent[], origin: EventOrigin, global: Glo
     const instanceId = origin.instance?.id ?? null;
     planned.events.push({
       id: eventId, sourceEventId: origin.sourceEventId ?? null, instanceId, instanceName: origin.instanceName,
-      event: item.event, data, dateTime: item.dateTime, sender: item.sender ?? null, createdAt: now,
+      event: item.event, data, dateTime: item.dateTime, sender: item.sender ?? null,
+      chatJid: ref?.remoteJid ?? null, messageId: ref?.messageId ?? null, createdAt: now,
     });
     for (const { target, webhookId } of targets) {
       planned.deliveries.push({

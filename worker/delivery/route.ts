@@ -2,7 +2,8 @@
 // Pure: no I/O, no clock.
 import type { GlobalWebhookConfig } from "../env.ts";
 import { canonicalSubscription, subscriptionForEvent, type WebhookEventName } from "../events/names.ts";
-import type { DeliveryTarget } from "../storage/schema.ts";
+import type { DeliveryTarget, WebhookFilters } from "../storage/schema.ts";
+import { passesFilters, type MessageRef } from "./message-ref.ts";
 
 /** The parts of an instance webhook row routing looks at. */
 export interface InstanceWebhookRouting {
@@ -37,6 +38,7 @@ export function routeEvent(
 /** The parts of one of an instance's webhooks that routing looks at. */
 export interface WebhookRouting extends InstanceWebhookRouting {
   id: string;
+  filters?: WebhookFilters;
 }
 
 /** One delivery to plan: the instance webhook `webhookId`, or the global webhook (webhookId null). */
@@ -46,13 +48,16 @@ export interface PlannedTarget {
 }
 
 /**
- * Every target of one event: each enabled, subscribed webhook of the instance, then the global
- * webhook under the same rule as `routeEvent`.
+ * Every target of one event: each enabled, subscribed webhook of the instance whose filters let
+ * the message through (`ref`, for message events), then the global webhook under the same rule
+ * as `routeEvent` (it has no filters).
  */
-export function routeToTargets(event: WebhookEventName, webhooks: readonly WebhookRouting[], global: GlobalWebhookConfig): PlannedTarget[] {
+export function routeToTargets(event: WebhookEventName, webhooks: readonly WebhookRouting[], global: GlobalWebhookConfig, ref?: MessageRef): PlannedTarget[] {
   const targets: PlannedTarget[] = [];
   for (const webhook of webhooks) {
-    if (webhook.enabled && isSubscribed(webhook.events, event)) targets.push({ target: "instance", webhookId: webhook.id });
+    if (webhook.enabled && isSubscribed(webhook.events, event) && passesFilters(webhook.filters, ref)) {
+      targets.push({ target: "instance", webhookId: webhook.id });
+    }
   }
   if (routeEvent(event, undefined, global).includes("global")) targets.push({ target: "global", webhookId: null });
   return targets;
