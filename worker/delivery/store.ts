@@ -9,7 +9,8 @@ import {
 import { insertAttemptsStatements } from "../storage/delivery-attempts.ts";
 import { insertIngestedEventsStatements, pruneIngestedEventsStatement, type NewIngestedEvent } from "../storage/ingested-events.ts";
 import { instanceUpdateStatement, type InstanceUpdate } from "../storage/instances.ts";
-import { insertWebhookEventsStatements, pruneOrphanEventsStatement, type NewWebhookEvent } from "../storage/webhook-events.ts";
+import { insertWebhookEventsStatements, pruneOrphanEventsStatement, sequenceStatements, type NewWebhookEvent } from "../storage/webhook-events.ts";
+import { numberEvents } from "./sequence.ts";
 import { disableWebhooksStatement, type WebhookKey } from "../storage/webhooks.ts";
 
 export interface PipelineWrite {
@@ -23,9 +24,12 @@ export interface PipelineWrite {
 /** Stores everything in one db.batch (one transaction): all of it or none of it. Rows go in as JSON params. */
 export async function storePipelineWrite(d1: D1Database, write: PipelineWrite): Promise<void> {
   const db = getDb(d1);
+  // Sequences are assigned inside this transaction (docs/delivery.md#sequences).
+  const numbered = numberEvents(write.events);
   await runBatch(db, [
     ...insertIngestedEventsStatements(db, write.ingested),
-    ...insertWebhookEventsStatements(db, write.events),
+    ...insertWebhookEventsStatements(db, numbered.events),
+    ...sequenceStatements(db, numbered.counts),
     ...insertDeliveriesStatements(db, write.deliveries),
     ...write.instanceUpdates.map((u) => instanceUpdateStatement(db, u, write.now)),
   ]);

@@ -11,6 +11,7 @@ import { registerIngestRoutes } from "./ingest.ts";
 import { registerDeliveryRoutes } from "./deliveries.ts";
 import { registerWebhookSecretRoutes } from "./webhook-secret.ts";
 import { registerRootRoute } from "./root.ts";
+import { registerEventRoutes } from "./events.ts";
 
 export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   // Route modules register themselves here (instance, webhook, message, connector ingest, deliveries, docs).
@@ -22,6 +23,7 @@ export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   registerMessageRoutes(app);
   registerIngestRoutes(app);
   registerDeliveryRoutes(app);
+  registerEventRoutes(app);
   registerWebhookSecretRoutes(app);
   registerDocs(app);
 }
