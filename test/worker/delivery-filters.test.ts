@@ -49,7 +49,7 @@ describe("passesFilters", () => {
   it("the global webhook has no filters", () => {
     const global: GlobalWebhookConfig = { enabled: true, url: "https://g/hook", byEvents: false, secret: undefined, events: new Set(["MESSAGES_UPSERT"]) };
     const targets = routeToTargets("messages.upsert", [{ id: "default", enabled: true, events: [], filters: { groups: "exclude" } }], global, { remoteJid: GROUP, fromMe: false, messageId: "1" });
-    expect(targets).toEqual([{ target: "global", webhookId: null }]);
+    expect(targets).toEqual([{ target: "global", webhookId: null, orderKey: null }]);
   });
 });
 

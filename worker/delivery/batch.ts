@@ -5,6 +5,7 @@ import type { Config, Env } from "../env.ts";
 import { log } from "../log.ts";
 import { claimAndLoadDeliveries, type DeliveryContext } from "../storage/deliveries.ts";
 import { recordBatchSettlement, type BatchSettlement } from "./store.ts";
+import { releaseNextInChats } from "./ordering.ts";
 import { callWebhook, prepareRequest, type FetchFn } from "./deliver.ts";
 import { classifyAttempt } from "./policy.ts";
 import { EARLY_TOLERANCE_MS, errorRetrySeconds, settleAttempt, unclaimedAction, type MessageAction } from "./settle.ts";
@@ -105,6 +106,7 @@ export async function processDeliveryBatch(env: Env, config: Config, deps: Consu
   await eachWithLimit(toSend, config.maxConcurrency, (ctx) => sendOneSafely(ctx, send));
   settlement.now = deps.now();
   await recordBatchSettlement(env.DB, settlement);
+  await releaseNextInChats(env, settlement, contexts);
   const recorded = deps.now();
   const outcomes = settlement.attempts.map((a) => a.attempt.outcome);
   log.info("delivery_batch", {

@@ -58,9 +58,9 @@ export function planRows(mapped: MappedEvent[], origin: EventOrigin, global: Glo
       event: item.event, data, dateTime: item.dateTime, sender: item.sender ?? null,
       chatJid: ref?.remoteJid ?? null, messageId: ref?.messageId ?? null, createdAt: now,
     });
-    for (const { target, webhookId } of targets) {
+    for (const { target, webhookId, orderKey } of targets) {
       planned.deliveries.push({
-        id: newDeliveryId(now), eventId, instanceId, instanceName: origin.instanceName, target, webhookId, event: item.event,
+        id: newDeliveryId(now), eventId, instanceId, instanceName: origin.instanceName, target, webhookId, orderKey, event: item.event,
         status: "pending", attempts: 0, nextAttemptAt: now, createdAt: now, updatedAt: now,
       });
     }

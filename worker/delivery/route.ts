@@ -39,12 +39,15 @@ export function routeEvent(
 export interface WebhookRouting extends InstanceWebhookRouting {
   id: string;
   filters?: WebhookFilters;
+  ordered?: boolean;
 }
 
 /** One delivery to plan: the instance webhook `webhookId`, or the global webhook (webhookId null). */
 export interface PlannedTarget {
   target: DeliveryTarget;
   webhookId: string | null;
+  /** The chat, when the webhook delivers in order per chat and the event is about one. */
+  orderKey: string | null;
 }
 
 /**
@@ -56,9 +59,9 @@ export function routeToTargets(event: WebhookEventName, webhooks: readonly Webho
   const targets: PlannedTarget[] = [];
   for (const webhook of webhooks) {
     if (webhook.enabled && isSubscribed(webhook.events, event) && passesFilters(webhook.filters, ref)) {
-      targets.push({ target: "instance", webhookId: webhook.id });
+      targets.push({ target: "instance", webhookId: webhook.id, orderKey: webhook.ordered && ref ? ref.remoteJid : null });
     }
   }
-  if (routeEvent(event, undefined, global).includes("global")) targets.push({ target: "global", webhookId: null });
+  if (routeEvent(event, undefined, global).includes("global")) targets.push({ target: "global", webhookId: null, orderKey: null });
   return targets;
 }
