@@ -12,6 +12,7 @@ import { registerDeliveryRoutes } from "./deliveries.ts";
 import { registerWebhookSecretRoutes } from "./webhook-secret.ts";
 import { registerRootRoute } from "./root.ts";
 import { registerEventRoutes } from "./events.ts";
+import { registerTraceRoutes } from "./trace.ts";
 
 export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   // Route modules register themselves here (instance, webhook, message, connector ingest, deliveries, docs).
@@ -24,6 +25,7 @@ export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   registerIngestRoutes(app);
   registerDeliveryRoutes(app);
   registerEventRoutes(app);
+  registerTraceRoutes(app);
   registerWebhookSecretRoutes(app);
   registerDocs(app);
 }

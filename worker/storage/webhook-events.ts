@@ -55,3 +55,12 @@ export async function listEventsAfter(d1: D1Database, instanceId: string, after:
     .orderBy(asc(webhookEvents.sequence))
     .limit(limit);
 }
+
+/** The instance's stored events about WhatsApp message `messageId` (upsert, updates, receipts, deletes, sends), in sequence order. */
+export async function findEventsByMessageId(d1: D1Database, instanceId: string, messageId: string): Promise<WebhookEventRow[]> {
+  return getDb(d1)
+    .select()
+    .from(webhookEvents)
+    .where(and(eq(webhookEvents.instanceId, instanceId), eq(webhookEvents.messageId, messageId)))
+    .orderBy(asc(webhookEvents.sequence), asc(webhookEvents.id));
+}
