@@ -13,6 +13,7 @@ import { registerWebhookSecretRoutes } from "./webhook-secret.ts";
 import { registerRootRoute } from "./root.ts";
 import { registerEventRoutes } from "./events.ts";
 import { registerTraceRoutes } from "./trace.ts";
+import { registerBulkDeliveryRoutes } from "./deliveries-bulk.ts";
 
 export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   // Route modules register themselves here (instance, webhook, message, connector ingest, deliveries, docs).
@@ -23,6 +24,7 @@ export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   registerLifecycleRoutes(app);
   registerMessageRoutes(app);
   registerIngestRoutes(app);
+  registerBulkDeliveryRoutes(app);
   registerDeliveryRoutes(app);
   registerEventRoutes(app);
   registerTraceRoutes(app);
