@@ -6,6 +6,7 @@ import { log } from "../log.ts";
 import { claimAndLoadDeliveries, type DeliveryContext } from "../storage/deliveries.ts";
 import { recordBatchSettlement, type BatchSettlement } from "./store.ts";
 import { releaseNextInChats } from "./ordering.ts";
+import { healthUpdates } from "./health.ts";
 import { callWebhook, prepareRequest, type FetchFn } from "./deliver.ts";
 import { classifyAttempt } from "./policy.ts";
 import { EARLY_TOLERANCE_MS, errorRetrySeconds, settleAttempt, unclaimedAction, type MessageAction } from "./settle.ts";
@@ -105,6 +106,7 @@ export async function processDeliveryBatch(env: Env, config: Config, deps: Consu
   const send: SendContext = { config, deps, lockedUntil, settlement, actions };
   await eachWithLimit(toSend, config.maxConcurrency, (ctx) => sendOneSafely(ctx, send));
   settlement.now = deps.now();
+  settlement.health = healthUpdates(settlement, contexts);
   await recordBatchSettlement(env.DB, settlement);
   await releaseNextInChats(env, settlement, contexts);
   const recorded = deps.now();

@@ -12,6 +12,7 @@ import { instanceUpdateStatement, type InstanceUpdate } from "../storage/instanc
 import { insertWebhookEventsStatements, pruneOrphanEventsStatement, sequenceStatements, type NewWebhookEvent } from "../storage/webhook-events.ts";
 import { numberEvents } from "./sequence.ts";
 import { disableWebhooksStatement, type WebhookKey } from "../storage/webhooks.ts";
+import { webhookHealthStatement, type WebhookHealthUpdate } from "../storage/webhook-health.ts";
 
 export interface PipelineWrite {
   ingested: NewIngestedEvent[];
@@ -41,6 +42,8 @@ export interface BatchSettlement {
   unsendable: { deliveryId: string; reason: string }[];
   /** Instance webhooks that answered 410 Gone: disabled. */
   disableWebhooksOf: WebhookKey[];
+  /** Endpoint health changes of the instance webhooks attempted in this batch (delivery/health.ts). */
+  health?: WebhookHealthUpdate[];
   now: number;
 }
 
@@ -57,6 +60,7 @@ export async function recordBatchSettlement(d1: D1Database, settlement: BatchSet
     ...(attempts.length ? [updateStatesStatement(db, attempts, now)] : []),
     ...settlement.unsendable.map(({ deliveryId, reason }) => failPendingStatement(db, [deliveryId], reason, now)),
     ...(gone.length ? [disableWebhooksStatement(db, gone, now)] : []),
+    ...(settlement.health?.length ? [webhookHealthStatement(db, settlement.health)] : []),
   ]);
 }
 

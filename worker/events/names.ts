@@ -25,6 +25,8 @@ export const WEBHOOK_EVENTS = {
   CALL: "call",
   LABELS_EDIT: "labels.edit",
   LABELS_ASSOCIATION: "labels.association",
+  /** l2msg's own: an instance webhook was disabled after failing too long (global webhook only, docs/delivery.md#auto-disable). */
+  WEBHOOK_DISABLED: "webhook.disabled",
 } as const;
 
 export type SubscriptionName = keyof typeof WEBHOOK_EVENTS;

@@ -10,6 +10,10 @@ import { jsonList } from "./json-rows.ts";
 import { instances, webhooks, type InstanceRow, type WebhookRow } from "./schema.ts";
 import { upsertWebhookStatement } from "./webhooks.ts";
 
+export async function findInstanceById(d1: D1Database, id: string): Promise<InstanceRow | undefined> {
+  return getDb(d1).select().from(instances).where(eq(instances.id, id)).get();
+}
+
 export async function findInstanceByName(d1: D1Database, name: string): Promise<InstanceRow | undefined> {
   if (!name) return undefined;
   return getDb(d1).select().from(instances).where(eq(instances.name, name)).get();
