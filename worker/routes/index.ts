@@ -4,6 +4,7 @@ import type { AppBindings } from "../app-types.ts";
 import { registerInstanceRoutes } from "./instance.ts";
 import { registerWebhookRoutes } from "./webhook.ts";
 import { registerWebhooksRoutes } from "./webhooks.ts";
+import { registerWebhookStatsRoutes } from "./webhook-stats.ts";
 import { registerDocs } from "./docs.ts";
 import { registerLifecycleRoutes } from "./lifecycle.ts";
 import { registerMessageRoutes } from "./message.ts";
@@ -21,6 +22,7 @@ export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   registerInstanceRoutes(app);
   registerWebhookRoutes(app);
   registerWebhooksRoutes(app);
+  registerWebhookStatsRoutes(app);
   registerLifecycleRoutes(app);
   registerMessageRoutes(app);
   registerIngestRoutes(app);
