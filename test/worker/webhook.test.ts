@@ -1,7 +1,7 @@
 // Webhook config routes: set (flat, wrapped, alias path) and find — shapes, defaults, validation.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { SUBSCRIPTION_NAMES } from "../../worker/events/names.ts";
+import { INSTANCE_SUBSCRIPTION_NAMES } from "../../worker/events/names.ts";
 import { call, createTestInstance, errorBody, uniqueName } from "./helpers/api.ts";
 
 const URL_A = "https://hooks.example.com/wa";
@@ -44,7 +44,7 @@ describe("POST /webhook/set/{instance}", () => {
     const res = await call("POST", `/webhook/set/${instanceName}`, { body: { url: URL_A, ...extra } });
     expect(res.json.webhook.webhook.events).toEqual([]);
     // Issue 13: find lists every event name; the stored list stays [] so later events are included.
-    expect((await call("GET", `/webhook/find/${instanceName}`)).json.events).toEqual(SUBSCRIPTION_NAMES);
+    expect((await call("GET", `/webhook/find/${instanceName}`)).json.events).toEqual(INSTANCE_SUBSCRIPTION_NAMES);
     const row = await env.DB.prepare("SELECT events FROM webhooks WHERE instance_id = ?").bind(instanceId).first<{ events: string }>();
     expect(row?.events).toBe("[]");
   });
@@ -55,6 +55,13 @@ describe("POST /webhook/set/{instance}", () => {
     expect(res.status).toBe(201);
     expect(res.json.webhook.webhook).toMatchObject({ webhook_by_events: true, webhook_base64: true });
     expect((await call("GET", `/webhook/find/${instanceName}`)).json).toMatchObject({ webhook_by_events: true, webhook_base64: true });
+  });
+
+  it("400 for WEBHOOK_DISABLED, which only the global webhook gets", async () => {
+    const { instanceName } = await createTestInstance();
+    const res = await call("POST", `/webhook/set/${instanceName}`, { body: { url: URL_A, events: ["WEBHOOK_DISABLED"] } });
+    expect(res.status).toBe(400);
+    expect(res.json.response.message[0]).toMatch(/^Invalid "events" property: unknown event "WEBHOOK_DISABLED"/);
   });
 
   it("400 when webhookBase64 is not a boolean", async () => {

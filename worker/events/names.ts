@@ -34,6 +34,9 @@ export type WebhookEventName = (typeof WEBHOOK_EVENTS)[SubscriptionName];
 
 export const SUBSCRIPTION_NAMES = Object.keys(WEBHOOK_EVENTS) as SubscriptionName[];
 
+/** What an instance webhook can subscribe to: every name but l2msg's own WEBHOOK_DISABLED (global webhook only). */
+export const INSTANCE_SUBSCRIPTION_NAMES: readonly SubscriptionName[] = SUBSCRIPTION_NAMES.filter((name) => name !== "WEBHOOK_DISABLED");
+
 /** Older names users send; stored as the canonical name. */
 export const SUBSCRIPTION_ALIASES: Record<string, SubscriptionName> = {
   GROUP_UPDATE: "GROUPS_UPDATE",

@@ -1,7 +1,7 @@
 // Request/response schemas of the webhook config routes (docs/api.md#webhook-config) and the normalisation of the
 // flat (seed) and wrapped (Evolution v2) bodies into one WebhookSettings. Pure: no I/O.
 import { z } from "@hono/zod-openapi";
-import { SUBSCRIPTION_NAMES, canonicalSubscription, type SubscriptionName } from "../events/names.ts";
+import { INSTANCE_SUBSCRIPTION_NAMES, canonicalSubscription, type SubscriptionName } from "../events/names.ts";
 import { RESERVED_HEADER_NAMES } from "../delivery/request.ts";
 import { booleanField, instanceNameSchema, webhookUrlSchema, type UnionBranchPicker } from "./common.ts";
 
@@ -32,13 +32,13 @@ export const eventListSchema = z
     const unknown: string[] = [];
     for (const name of names) {
       const canonical = canonicalSubscription(name);
-      if (!canonical) unknown.push(name);
+      if (!canonical || !INSTANCE_SUBSCRIPTION_NAMES.includes(canonical)) unknown.push(name);
       else if (!events.includes(canonical)) events.push(canonical);
     }
     if (unknown.length) {
       ctx.addIssue({
         code: "custom",
-        message: `unknown event ${unknown.map((n) => JSON.stringify(n)).join(", ")}; valid events: ${SUBSCRIPTION_NAMES.join(", ")} (aliases: GROUP_UPDATE, NEW_JWT_TOKEN)`,
+        message: `unknown event ${unknown.map((n) => JSON.stringify(n)).join(", ")}; valid events: ${INSTANCE_SUBSCRIPTION_NAMES.join(", ")} (aliases: GROUP_UPDATE, NEW_JWT_TOKEN)`,
       });
       return z.NEVER;
     }
@@ -46,7 +46,7 @@ export const eventListSchema = z
   })
   .openapi({
     type: "array",
-    items: { type: "string", enum: [...SUBSCRIPTION_NAMES, "GROUP_UPDATE", "NEW_JWT_TOKEN"] },
+    items: { type: "string", enum: [...INSTANCE_SUBSCRIPTION_NAMES, "GROUP_UPDATE", "NEW_JWT_TOKEN"] },
     description: "Subscription names; missing or empty means every event. Aliases are stored as the canonical name.",
     example: ["MESSAGES_UPSERT", "CONNECTION_UPDATE"],
   });
@@ -162,7 +162,7 @@ export const EMPTY_WEBHOOK_VIEW: WebhookView = { enabled: false, url: "", events
  */
 export function toWebhookView(settings: WebhookSettings | undefined): WebhookView {
   if (!settings) return { ...EMPTY_WEBHOOK_VIEW, events: [], headers: {} };
-  return { ...toWebhookSetView(settings), events: settings.events.length ? [...settings.events] : [...SUBSCRIPTION_NAMES] };
+  return { ...toWebhookSetView(settings), events: settings.events.length ? [...settings.events] : [...INSTANCE_SUBSCRIPTION_NAMES] };
 }
 
 /** The set answer echoes the stored list (`[]` = every event). */
