@@ -191,26 +191,5 @@ describe("DELETE /instance/delete/{instance}", () => {
     expect((await call("DELETE", `/instance/delete/${a.instanceName}?force=true`, { key: a.token })).status).toBe(200);
   });
 
-  it.each([
-    ["no key", 401, null],
-    ["wrong key", 401, "wrong-key-123"],
-  ] as const)("%s → %i and nothing is deleted", async (_label, status, key) => {
-    const a = await createTestInstance();
-    expect((await call("DELETE", `/instance/delete/${a.instanceName}?force=true`, { key })).status).toBe(status);
-    expect((await call("GET", `/instance/fetchInstances?instanceName=${a.instanceName}`)).status).toBe(200);
-  });
-
-  it("401 with another instance's token", async () => {
-    const a = await createTestInstance();
-    const b = await createTestInstance();
-    expect((await call("DELETE", `/instance/delete/${a.instanceName}?force=true`, { key: b.token })).status).toBe(401);
-    expect((await call("GET", `/instance/fetchInstances?instanceName=${a.instanceName}`)).status).toBe(200);
-  });
-
-  it("404 for an unknown instance with the global key", async () => {
-    const name = uniqueName("ghost");
-    const res = await call("DELETE", `/instance/delete/${name}?force=true`);
-    expect(res.status).toBe(404);
-    expect(res.json).toEqual(errorBody(404, "Not Found", [`The "${name}" instance does not exist`]));
-  });
+  // 401 for bad keys (nothing deleted) and 404 for a missing instance: auth-matrix.test.ts.
 });
