@@ -66,6 +66,9 @@ const EXAMPLE_BODIES: Record<string, unknown> = {
   "POST /webhook/set/{instance}": { url: "https://hooks.example.com/changed", enabled: true, events: ["MESSAGES_UPSERT"] },
   "POST /webhook/instance/{instance}": { webhook: { url: "https://hooks.example.com/changed", enabled: true, events: ["CALL"] } },
   "POST /message/sendText/{instance}": { number: "15551234567", text: "from the auth matrix" },
+  "POST /webhooks/{instance}": { url: "https://hooks.example.com/added", events: ["CALL"] },
+  "PUT /webhooks/{instance}/{id}": { url: "https://hooks.example.com/changed", ordered: true },
+  "POST /deliveries/{instance}/redeliver": { status: "failed" },
 };
 
 /** Query strings that make an operation do the most it can: a delete that got through really deletes. */
@@ -138,7 +141,7 @@ async function fixture(): Promise<Fixture> {
   const deliveryId = await seedFailedDelivery(target);
   // Connected (as far as D1 knows), so sendText goes as far as the connector instead of a 400.
   await env.DB.prepare("UPDATE instances SET status = 'open' WHERE id = ?").bind(target.id).run();
-  return { e, queued: sent, target, other, deliveryId, params: { instance: target.name, deliveryId } };
+  return { e, queued: sent, target, other, deliveryId, params: { instance: target.name, deliveryId, id: "default", messageId: "3EB0MATRIX" } };
 }
 
 /**
@@ -236,7 +239,7 @@ describe.each(instanceOperations)("$method $path", (o) => {
   it("404 for the global key on a missing instance", async () => {
     const { env: e, sent } = matrixEnv();
     const name = uniqueName("ghost");
-    const res = await request(e, o.method, urlFor(o, { instance: name, deliveryId: "msg_000000000000ffffffffffffffff" }), GLOBAL_KEY, bodyFor(o));
+    const res = await request(e, o.method, urlFor(o, { instance: name, deliveryId: "msg_000000000000ffffffffffffffff", id: "default", messageId: "3EB0MATRIX" }), GLOBAL_KEY, bodyFor(o));
     expect(res.status).toBe(404);
     expect(res.json).toEqual(instanceNotFound(name));
     expect(connector.calls).toEqual([]);

@@ -4,6 +4,7 @@
 // self-contained HTML page that renders it.
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import pkg from "../../package.json" with { type: "json" };
 import { call, createTestInstance, uniqueName } from "./helpers/api.ts";
 
 interface Operation {
@@ -111,5 +112,17 @@ describe("GET /docs", () => {
     expect(html).toContain("<!doctype html>");
     expect(html).toContain("fetch('/openapi.json')");
     expect(html).not.toMatch(/<(script|link|img|iframe)[^>]+(src|href)=["']https?:/);
+  });
+});
+
+describe("GET /", () => {
+  it("answers a welcome with the version and links to the docs, without a key", async () => {
+    const res = await SELF.fetch("http://l2msg.test/");
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toEqual({
+      status: 200, message: "Welcome to l2msg, it is working!", version: pkg.version,
+      documentation: "http://localhost:8787/docs", openapi: "http://localhost:8787/openapi.json",
+    });
   });
 });

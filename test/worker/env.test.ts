@@ -34,7 +34,16 @@ describe("loadConfig", () => {
       allowPrivateUrls: false,
       maxConcurrency: 4,
       sweepGraceSeconds: 120,
+      disableAfterHours: 120,
     });
+  });
+
+  it.each([["0.5", 0.5], ["0", 0], ["8760", 8760]])("WEBHOOK_DISABLE_AFTER_HOURS=%s takes fractions (0 = never)", (raw, hours) => {
+    expect(loadConfig({ ...required, WEBHOOK_DISABLE_AFTER_HOURS: raw }).disableAfterHours).toBe(hours);
+  });
+
+  it.each(["-1", "8761", "soon"])("refuses WEBHOOK_DISABLE_AFTER_HOURS=%s", (raw) => {
+    expect(() => loadConfig({ ...required, WEBHOOK_DISABLE_AFTER_HOURS: raw })).toThrow(/WEBHOOK_DISABLE_AFTER_HOURS/);
   });
 
   it("parses the global webhook and its per-event switches", () => {

@@ -57,6 +57,8 @@ describe("POST /instance/create", () => {
     ["empty instanceName", { instanceName: "" }, 'Invalid "instanceName" property: must not be empty'],
     ["instanceName too long", { instanceName: "a".repeat(65) }, 'Invalid "instanceName" property: must be at most 64 characters'],
     ["bad name characters", { instanceName: "sales team/1" }, `Invalid "instanceName" property: may only contain letters, digits, '.', '_' and '-'`],
+    ["instanceName \".\"", { instanceName: "." }, 'Invalid "instanceName" property: must not be "." or ".."'],
+    ["instanceName \"..\"", { instanceName: ".." }, 'Invalid "instanceName" property: must not be "." or ".."'],
     ["short token", { token: "abc" }, 'Invalid "token" property: must be at least 8 characters'],
     ["token with spaces", { token: "abc def ghi" }, 'Invalid "token" property: must be printable ASCII without spaces'],
     ["qrcode not boolean", { qrcode: "yes" }, 'Invalid "qrcode" property: must be true or false'],

@@ -27,7 +27,7 @@ const NO_GLOBAL = { enabled: false, url: undefined, byEvents: false, secret: und
 export async function sendTestEvent(env: Env, instance: InstanceRow, webhook: WebhookRow, now: number): Promise<string> {
   // Subscribed to everything for routing only: the stored webhook row is not changed.
   const routing = { ...webhook, events: [] };
-  const rows = planRows([testEvent(instance.name, now)], { instanceName: instance.name, instance, webhook: routing }, NO_GLOBAL, now);
+  const rows = planRows([testEvent(instance.name, now)], { instanceName: instance.name, instance, webhooks: [routing] }, NO_GLOBAL, now);
   const delivery = rows.deliveries[0];
   if (!delivery) throw new Error("test event planned no delivery for an enabled webhook");
   await storePipelineWrite(env.DB, { ingested: [], events: rows.events, deliveries: rows.deliveries, instanceUpdates: [], now });
