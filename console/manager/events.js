@@ -24,6 +24,8 @@ export const WEBHOOK_EVENTS = {
   CALL: "call",
   LABELS_EDIT: "labels.edit",
   LABELS_ASSOCIATION: "labels.association",
+  WEBHOOK_DISABLED: "webhook.disabled",
 };
 
-export const SUBSCRIPTION_NAMES = Object.keys(WEBHOOK_EVENTS);
+/** What an instance webhook can subscribe to: every event but l2msg's own webhook.disabled (global webhook only). */
+export const SUBSCRIPTION_NAMES = Object.keys(WEBHOOK_EVENTS).filter((name) => name !== "WEBHOOK_DISABLED");

@@ -16,12 +16,26 @@ export function renderWebhooks(root, ctx, wanted) {
       const picker = await instancePicker(ctx, wanted, "webhooks");
       if (!picker.current) return status.set("No instance to configure yet.");
       title.textContent = `Webhook of ${picker.current}`;
-      const config = await api("GET", `/webhook/find/${enc(picker.current)}`);
+      const config = await loadDefaultWebhook(picker.current);
       root.append(picker.wrapper, webhookForm(picker.current, config), secretPanel(picker.current));
     } catch (error) {
       status.set(error.message, "error");
     }
   })();
+}
+
+/**
+ * The webhook /webhook/set manages. Read as the `default` webhook item because find lists every
+ * name for "every event", while the item keeps `[]` (events added later included), which is what
+ * the "Every event" box means; find's empty config stands in before any webhook was set.
+ */
+async function loadDefaultWebhook(name) {
+  try {
+    return await api("GET", `/webhooks/${enc(name)}/default`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return api("GET", `/webhook/find/${enc(name)}`);
+    throw error;
+  }
 }
 
 function webhookForm(name, config) {
