@@ -15,11 +15,11 @@ function events(count: number, instance = "sales", from = 0): NewEvent[] {
   return Array.from({ length: count }, (_, i) => ({ instance, type: "messages.upsert", at: 1_700_000_000_000 + from + i, me: null, payload: { n: from + i } }));
 }
 
-function setup(workerUrl: string, options: { maxEvents?: number; dir?: string } = {}) {
+function setup(workerUrl: string, options: { maxEvents?: number; dir?: string; maxEventBytes?: number } = {}) {
   const dir = options.dir ?? tempDir().path;
   const { logger, lines } = captureLogger();
   const config = testConfig(dir, workerUrl);
-  const outbox = new Outbox(join(dir, "outbox.sqlite"), { maxEvents: options.maxEvents ?? 1_000_000, maxBytes: 1 << 30, maxEventBytes: 1 << 20, logger });
+  const outbox = new Outbox(join(dir, "outbox.sqlite"), { maxEvents: options.maxEvents ?? 1_000_000, maxBytes: 1 << 30, maxEventBytes: options.maxEventBytes ?? 1 << 20, logger });
   const forwarder = new Forwarder({ outbox, workerUrl, connectorId: "c1", secret: SECRET, tuning: config.tuning, logger, fetch, now: Date.now, random: () => 0.5 });
   return { dir, outbox, forwarder, lines };
 }
@@ -113,5 +113,14 @@ describe("outbox + forwarder", () => {
     const warns = s.lines.filter((l) => l.msg === "outbox: bound reached, dropping oldest events");
     expect(warns).toHaveLength(1);
     expect(warns[0]!.level).toBe(40);
+  });
+
+  it("keeps every event quarantined in the same millisecond", async () => {
+    const s = setup("http://127.0.0.1:1", { maxEventBytes: 400 });
+    cleanups.push(() => s.outbox.close());
+    const big = (n: number): NewEvent => ({ instance: "sales", type: "messages.upsert", at: 1_700_000_000_000, me: null, payload: { n, pad: "x".repeat(500) } });
+    expect(s.outbox.append([big(1), big(2), big(3)])).toEqual([]);
+    expect(s.outbox.quarantined()).toHaveLength(3);
+    expect(s.outbox.quarantined().every((q) => q.reason.includes("exceeds the batch limit"))).toBe(true);
   });
 });
