@@ -13,6 +13,10 @@ export type ConnectorTuning = {
   forwardRequestTimeoutMs: number;
   reconnectBaseMs: number;
   reconnectMaxMs: number;
+  /** A session must stay open this long before its reconnect backoff starts over. */
+  stableOpenMs: number;
+  /** Delay between two instances restored at start, so a restart does not log in all at once. */
+  restoreStaggerMs: number;
   connectWaitMs: number;
   shutdownFlushMs: number;
   mediaDownloadTimeoutMs: number;
@@ -25,6 +29,8 @@ export const DEFAULT_TUNING: ConnectorTuning = {
   forwardRequestTimeoutMs: 15_000,
   reconnectBaseMs: 1_000,
   reconnectMaxMs: 60_000,
+  stableOpenMs: 60_000,
+  restoreStaggerMs: 250,
   connectWaitMs: 10_000,
   shutdownFlushMs: 5_000,
   mediaDownloadTimeoutMs: 10_000,

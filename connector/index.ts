@@ -82,7 +82,7 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
     const payload = { connector: config.connectorId, version: CONNECTOR_VERSION };
     outbox.append(restored.map((s) => ({ instance: s.name, type: "connector.startup", at: now(), me: s.me() ?? null, payload })));
   }
-  for (const session of restored) session.resume();
+  registry.resumeStaggered(restored, config.tuning.restoreStaggerMs);
 
   const server = createControlServer({
     registry,

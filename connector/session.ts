@@ -44,6 +44,8 @@ export class InstanceSession {
   private readonly st = new SessionStatus();
   private reconnectTimer: NodeJS.Timeout | undefined;
   private attempts = 0;
+  /** When the current socket opened; the backoff restarts only after a long enough open. */
+  private openedAt: number | undefined;
   private queue: Promise<void> = Promise.resolve();
   readonly ctx: EventContext;
   private readonly retryCounter = new BoundedCache<number>(10_000, 60 * 60 * 1000);
@@ -269,7 +271,7 @@ export class InstanceSession {
   }
 
   private onOpen(): void {
-    this.attempts = 0;
+    this.openedAt = this.deps.now();
     this.st.opened();
     this.deps.logger.info({ me: this.me()?.id }, "connection open");
   }
@@ -280,14 +282,25 @@ export class InstanceSession {
     this.detach();
     this.st.qr = null;
     this.st.set("close", statusCode ?? null);
+    this.resetBackoffIfStable();
+    const retryInMs = decision.action === "reconnect-backoff" ? this.scheduleReconnect() : undefined;
     const log = decision.action === "reconnect-now" ? "info" : decision.action === "reconnect-backoff" ? "warn" : "error";
-    this.deps.logger[log]({ statusCode, reason: message, action: decision.action }, "connection closed");
+    this.deps.logger[log]({ statusCode, reason: message, action: decision.action, retryInMs }, "connection closed");
     if (decision.action === "reconnect-now") this.openSocket();
-    else if (decision.action === "reconnect-backoff") this.scheduleReconnect();
     else if (decision.action === "logged-out") this.wipeCreds();
   }
 
-  private scheduleReconnect(): void {
+  /**
+   * Resetting on every `open` made a session that WhatsApp closes right after login retry at
+   * the base delay forever; only a session that stayed open a while has earned a fresh start.
+   */
+  private resetBackoffIfStable(): void {
+    if (this.openedAt !== undefined && this.deps.now() - this.openedAt >= this.deps.config.tuning.stableOpenMs) this.attempts = 0;
+    this.openedAt = undefined;
+  }
+
+  /** Schedules the next socket after the backoff; returns the delay. */
+  private scheduleReconnect(): number {
     const { reconnectBaseMs: baseMs, reconnectMaxMs: maxMs } = this.deps.config.tuning;
     const delay = backoffDelay(this.attempts, { baseMs, maxMs }, this.deps.random());
     this.attempts += 1;
@@ -296,6 +309,7 @@ export class InstanceSession {
       this.reconnectTimer = undefined;
       this.openSocket();
     }, delay);
+    return delay;
   }
 
   private clearReconnectTimer(): void {

@@ -16,7 +16,7 @@ import {
   type WAMessage,
 } from "@whiskeysockets/baileys";
 import pino, { type Logger } from "pino";
-import { parseConfig, type ConnectorConfig } from "../../connector/config.ts";
+import { parseConfig, type ConnectorConfig, type ConnectorTuning } from "../../connector/config.ts";
 import type { ConnectorSocket } from "../../connector/socket-types.ts";
 import type { ConnectorEvent } from "../../worker/protocol/envelope.ts";
 import { connectorSignatureHeaders, verifyConnectorRequest } from "../../worker/protocol/signing.ts";
@@ -37,6 +37,7 @@ export type FakeSocket = ConnectorSocket & {
   loggedOut: number;
   sent: WAMessage[];
   pairingRequests: string[];
+  createdAt: number;
 };
 
 /** A socket double: its `ev` is Baileys' real event buffer; sendMessage echoes an upsert like rc14. */
@@ -50,6 +51,7 @@ export function createFakeSocket(config: UserFacingSocketConfig): FakeSocket {
     loggedOut: 0,
     sent: [],
     pairingRequests: [],
+    createdAt: Date.now(),
     emit: (event, payload) => void ev.emit(event, payload),
     async sendMessage(jid, content, options) {
       const text = (content as { text: string }).text;
@@ -163,10 +165,10 @@ export function tempDir(): { path: string; cleanup: () => void } {
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export function testConfig(dataDir: string, workerUrl: string, env: Record<string, string> = {}): ConnectorConfig {
+export function testConfig(dataDir: string, workerUrl: string, env: Record<string, string> = {}, tuning: Partial<ConnectorTuning> = {}): ConnectorConfig {
   return parseConfig(
     { WORKER_URL: workerUrl, CONNECTOR_SECRET: SECRET, CONNECTOR_ID: "c1", CONNECTOR_PORT: "0", DATA_DIR: dataDir, BAILEYS_LOG_LEVEL: "silent", ...env },
-    { forwardLingerMs: 5, forwardRetryBaseMs: 20, forwardRetryMaxMs: 100, reconnectBaseMs: 10, reconnectMaxMs: 50, connectWaitMs: 1_000, shutdownFlushMs: 1_000 },
+    { forwardLingerMs: 5, forwardRetryBaseMs: 20, forwardRetryMaxMs: 100, reconnectBaseMs: 10, reconnectMaxMs: 50, stableOpenMs: 200, restoreStaggerMs: 0, connectWaitMs: 1_000, shutdownFlushMs: 1_000, ...tuning },
   );
 }
 
