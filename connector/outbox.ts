@@ -79,9 +79,14 @@ export class Outbox {
     return stored;
   }
 
-  /** Oldest rows first, at most `maxEvents` and `maxBytes` (always at least one row if any). */
-  peek(maxEvents: number, maxBytes: number): OutboxRow[] {
-    const rows = this.db.prepare("SELECT seq, id, instance, body, bytes FROM outbox ORDER BY seq LIMIT ?").all(maxEvents) as OutboxRow[];
+  /**
+   * Oldest rows first, at most `maxEvents` and `maxBytes` (always at least one row if any);
+   * `after` limits them to rows behind a seq and not of one instance (a poison-search probe).
+   */
+  peek(maxEvents: number, maxBytes: number, after?: { seq: number; otherThan?: string }): OutboxRow[] {
+    const rows = this.db
+      .prepare("SELECT seq, id, instance, body, bytes FROM outbox WHERE seq > ? AND instance <> ? ORDER BY seq LIMIT ?")
+      .all(after?.seq ?? 0, after?.otherThan ?? "", maxEvents) as OutboxRow[];
     const batch: OutboxRow[] = [];
     let total = 0;
     for (const row of rows) {

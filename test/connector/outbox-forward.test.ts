@@ -123,4 +123,47 @@ describe("outbox + forwarder", () => {
     expect(s.outbox.quarantined()).toHaveLength(3);
     expect(s.outbox.quarantined().every((q) => q.reason.includes("exceeds the batch limit"))).toBe(true);
   });
+
+  it("splits a batch the worker keeps failing with 5xx and quarantines only the poison event", async () => {
+    const worker = await startWorkerStub((batch) => (batch.events.some((e) => (e.payload as { n: number }).n === 5) ? { status: 500, body: { error: "boom" } } : 200));
+    cleanups.push(worker.close);
+    const s = setup(worker.url);
+    cleanups.push(() => s.outbox.close(), () => s.forwarder.stop());
+    s.forwarder.start();
+    const stored = s.outbox.append([...events(8), ...events(2, "support", 8)]);
+    await waitFor(() => s.outbox.pending().events === 0, 10_000, "outbox drained");
+    const order = (instance: string) => payloads(worker.events().filter((e) => e.instance === instance));
+    expect(order("sales")).toEqual([0, 1, 2, 3, 4, 6, 7]);
+    expect(order("support")).toEqual([8, 9]);
+    expect(s.outbox.quarantined()).toEqual([{ id: stored[5]!.id, reason: expect.stringContaining("5xx") }]);
+    expect(s.lines.filter((l) => l.msg === "forward: worker fails on one event only, quarantined")).toHaveLength(1);
+  });
+
+  it("finds a poison event of a connector with a single instance too", async () => {
+    const worker = await startWorkerStub((batch) => (batch.events.some((e) => (e.payload as { n: number }).n === 2) ? 502 : 200));
+    cleanups.push(worker.close);
+    const s = setup(worker.url);
+    cleanups.push(() => s.outbox.close(), () => s.forwarder.stop());
+    s.forwarder.start();
+    const stored = s.outbox.append(events(4));
+    await waitFor(() => s.outbox.pending().events === 0, 10_000, "outbox drained");
+    expect(payloads(worker.events())).toEqual([0, 1, 3]);
+    expect(s.outbox.quarantined().map((q) => q.id)).toEqual([stored[2]!.id]);
+  });
+
+  it("quarantines nothing while the worker answers 5xx to everything, then delivers all in order", async () => {
+    let failuresLeft = 40;
+    const worker = await startWorkerStub(() => (failuresLeft-- > 0 ? 500 : 200));
+    cleanups.push(worker.close);
+    const s = setup(worker.url);
+    cleanups.push(() => s.outbox.close(), () => s.forwarder.stop());
+    s.forwarder.start();
+    s.outbox.append([...events(6), ...events(4, "support", 6)]);
+    await waitFor(() => s.outbox.pending().events === 0, 15_000, "outbox drained");
+    expect(worker.attempts.length).toBeGreaterThan(40);
+    const order = (instance: string) => payloads(worker.events().filter((e) => e.instance === instance));
+    expect(order("sales")).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(order("support")).toEqual([6, 7, 8, 9]);
+    expect(s.outbox.quarantined()).toEqual([]);
+  });
 });
