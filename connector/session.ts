@@ -208,6 +208,9 @@ export class InstanceSession {
 
   /** Called synchronously by Baileys for every emission: save creds now, queue the rest in order. */
   private onEvents(sock: ConnectorSocket, events: Partial<BaileysEventMap>): void {
+    // rc14's end() destroys the event buffer right after emitting this close, and messages in it
+    // were already acked to WhatsApp: flush them now, so they are queued ahead of the close.
+    if (events["connection.update"]?.connection === "close") flushBuffered(sock);
     if (events["creds.update"] && sock === this.sock && this.auth) {
       try {
         this.deps.authStore.saveCreds(this.name, this.auth.creds);
@@ -317,8 +320,9 @@ export class InstanceSession {
     this.reconnectTimer = undefined;
   }
 
-  /** Forgets the current socket: events it already queued are still forwarded, later ones are not received. */
+  /** Forgets the current socket: what it buffered or queued is still forwarded, later events are not received. */
   private detach(): void {
+    if (this.sock) flushBuffered(this.sock);
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.sock = undefined;
@@ -331,4 +335,9 @@ export class InstanceSession {
     if (sock) await sock.end(undefined).catch((e: unknown) => this.deps.logger.warn({ err: errorMessage(e) }, "socket end failed"));
     this.st.set("close", this.st.statusReason);
   }
+}
+
+/** Emits what Baileys' event buffer holds (synchronously, to the still-subscribed listener). */
+function flushBuffered(sock: ConnectorSocket): void {
+  if (sock.ev.isBuffering()) sock.ev.flush();
 }

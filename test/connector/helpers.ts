@@ -67,9 +67,12 @@ export function createFakeSocket(config: UserFacingSocketConfig): FakeSocket {
       process.nextTick(() => ev.emit("messages.upsert", { messages: [message], type: "append" }));
       return message;
     },
+    // Like rc14's end(): report the close, then drop the listeners and whatever is still buffered.
     async end(error) {
       sock.ended.push(error);
       ev.emit("connection.update", { connection: "close", lastDisconnect: { error, date: new Date() } });
+      ev.removeAllListeners("connection.update");
+      ev.destroy();
     },
     async logout() {
       sock.loggedOut += 1;
