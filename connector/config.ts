@@ -2,6 +2,7 @@
 // Nothing else in the connector reads process.env; everything takes a ConnectorConfig.
 import { hostname } from "node:os";
 import { z } from "zod";
+import { MAX_MEDIA_BASE64_SOURCE_BYTES } from "../worker/protocol/envelope.ts";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -59,7 +60,10 @@ const envSchema = z.object({
   BAILEYS_LOG_LEVEL: z.enum(LOG_LEVELS).default("error"),
   OUTBOX_MAX_EVENTS: integer(1_000_000, 1),
   OUTBOX_MAX_BYTES: integer(1024 * 1024 * 1024, 1024),
-  MEDIA_MAX_BYTES: integer(2 * 1024 * 1024, 0),
+  // Larger media would make its message too big for the worker to store with its base64.
+  MEDIA_MAX_BYTES: integer(MAX_MEDIA_BASE64_SOURCE_BYTES, 0).pipe(
+    z.number().max(MAX_MEDIA_BASE64_SOURCE_BYTES, { error: `must be at most ${MAX_MEDIA_BASE64_SOURCE_BYTES} (base64 must fit the worker's stored event)` }),
+  ),
 });
 
 export type ConnectorConfig = {

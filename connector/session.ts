@@ -17,6 +17,8 @@ import { isPaired } from "./auth-store.ts";
 import type { ConnectorConfig } from "./config.ts";
 import { qrDataUrl } from "./event-enrich.ts";
 import { toJsonSafe } from "./json-safe.ts";
+import { splitPayload } from "./split-event.ts";
+import { MAX_EVENT_PAYLOAD_BYTES } from "../worker/protocol/envelope.ts";
 import { BoundedCache, MessageStore } from "./memory-cache.ts";
 import type { NewEvent } from "./outbox.ts";
 import { backoffDelay, decideReconnect, disconnectInfo } from "./reconnect-policy.ts";
@@ -157,9 +159,13 @@ export class InstanceSession {
     return next;
   }
 
-  /** Writes one event for this instance to the outbox. */
+  /** Writes one event for this instance to the outbox, split into pieces the worker can store whole. */
   forward(type: string, payload: unknown): void {
-    this.deps.emit([{ instance: this.name, type, at: this.deps.now(), me: this.me() ?? null, payload: toJsonSafe(payload) }]);
+    const pieces = splitPayload(type, toJsonSafe(payload), MAX_EVENT_PAYLOAD_BYTES);
+    if (pieces.length > 1) this.deps.logger.info({ type, pieces: pieces.length }, "large event split into pieces");
+    const at = this.deps.now();
+    const me = this.me() ?? null;
+    this.deps.emit(pieces.map((piece) => ({ instance: this.name, type, at, me, payload: piece })));
   }
 
   wipeCreds(): void {
@@ -189,6 +195,21 @@ export class InstanceSession {
     this.sock = sock;
     this.st.set("connecting", this.st.statusReason);
     this.unsubscribe = sock.ev.process((events) => this.onEvents(sock, events));
+    this.takeHistoryChunks(sock);
+  }
+
+  /**
+   * rc14's event buffer merges every history chunk it holds into one `messaging-history.set`
+   * carrying the last chunk's syncType (so first-sync contacts could go out as an upsert);
+   * each chunk is taken here as Baileys emits it, before the buffer sees it.
+   */
+  private takeHistoryChunks(sock: ConnectorSocket): void {
+    const emit = sock.ev.emit.bind(sock.ev);
+    sock.ev.emit = ((event: keyof BaileysEventMap, data: unknown) => {
+      if (event !== "messaging-history.set" || sock !== this.sock) return emit(event, data as never);
+      this.onEvents(sock, { "messaging-history.set": data as BaileysEventMap["messaging-history.set"] });
+      return true;
+    }) as typeof sock.ev.emit;
   }
 
   private socketConfig(auth: AuthenticationState): UserFacingSocketConfig {

@@ -14,13 +14,14 @@ describe("parseConfig", () => {
       logLevel: "info",
       baileysLogLevel: "error",
       outboxMaxEvents: 1_000_000,
-      mediaMaxBytes: 2 * 1024 * 1024,
+      mediaMaxBytes: 825_000,
     });
     expect(config.connectorId).toMatch(/^[a-z0-9._-]{1,64}$/);
   });
 
   it("rejects bad values with one line per variable", () => {
-    const attempt = () => parseConfig({ WORKER_URL: "ftp://x", CONNECTOR_PORT: "70000", WA_WEBSOCKET_URL: "http://x", LOG_LEVEL: "loud", CONNECTOR_ID: "no spaces" });
+    const attempt = () =>
+      parseConfig({ WORKER_URL: "ftp://x", CONNECTOR_PORT: "70000", WA_WEBSOCKET_URL: "http://x", LOG_LEVEL: "loud", CONNECTOR_ID: "no spaces", MEDIA_MAX_BYTES: "2097152" });
     expect(attempt).toThrow(ConfigError);
     const message = (() => {
       try {
@@ -30,7 +31,7 @@ describe("parseConfig", () => {
         return (error as Error).message;
       }
     })();
-    for (const name of ["WORKER_URL", "CONNECTOR_SECRET", "CONNECTOR_PORT", "WA_WEBSOCKET_URL", "LOG_LEVEL", "CONNECTOR_ID"]) expect(message).toContain(name);
+    for (const name of ["WORKER_URL", "CONNECTOR_SECRET", "CONNECTOR_PORT", "WA_WEBSOCKET_URL", "LOG_LEVEL", "CONNECTOR_ID", "MEDIA_MAX_BYTES"]) expect(message).toContain(name);
     expect(message).not.toContain("undefined");
   });
 
