@@ -2,7 +2,8 @@
 // Nothing else in the connector reads process.env; everything takes a ConnectorConfig.
 import { hostname } from "node:os";
 import { z } from "zod";
-import { MAX_MEDIA_BASE64_SOURCE_BYTES } from "../worker/protocol/envelope.ts";
+import { MAX_MEDIA_BASE64_SOURCE_BYTES } from "../protocol/envelope.ts";
+import { CONNECTOR_SECRET_MIN_LENGTH } from "../protocol/instance.ts";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -47,7 +48,7 @@ const integer = (fallback: number, min: number) => z.coerce.number().int().min(m
 
 const envSchema = z.object({
   WORKER_URL: z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" }),
-  CONNECTOR_SECRET: z.string({ error: "is required" }).min(1, { error: "must not be empty" }),
+  CONNECTOR_SECRET: z.string({ error: "is required" }).min(CONNECTOR_SECRET_MIN_LENGTH, { error: `must be at least ${CONNECTOR_SECRET_MIN_LENGTH} characters` }),
   CONNECTOR_ID: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "must be 1-64 characters of A-Z a-z 0-9 . _ -" })

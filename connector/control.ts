@@ -1,16 +1,16 @@
-// Control API (worker → connector commands, SPEC §5) on node:http. Every request must carry a
+// Control API (worker → connector commands, docs/protocol.md#commands) on node:http. Every request must carry a
 // valid connector signature and every response is signed; routes are COMMAND_PATHS (methods:
-// COMMAND_METHODS) of worker/protocol/commands.ts. Handlers stay thin: validate, call, shape.
+// COMMAND_METHODS) of protocol/commands.ts. Handlers stay thin: validate, call, shape.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { connectRequestSchema, sendTextRequestSchema } from "../worker/protocol/commands.ts";
-import { instanceNameSchema } from "../worker/protocol/envelope.ts";
+import { connectRequestSchema, sendTextRequestSchema } from "../protocol/commands.ts";
+import { instanceNameSchema } from "../protocol/envelope.ts";
 import {
   CONNECTOR_SIGNATURE_HEADER,
   CONNECTOR_TIMESTAMP_HEADER,
   connectorSignatureHeaders,
   verifyConnectorRequest,
-} from "../worker/protocol/signing.ts";
+} from "../protocol/signing.ts";
 import type { InstanceRegistry } from "./instances.ts";
 import { NotConnectedError, sendText } from "./send-text.ts";
 import { errorMessage } from "./session-events.ts";

@@ -3,8 +3,9 @@
 // same batch again after a capped backoff; 400 → quarantine the events it names, else bisect;
 // a batch that keeps getting 5xx is split to find the one event the worker fails on.
 import type { Logger } from "pino";
-import { INGEST_PATH, MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH } from "../worker/protocol/envelope.ts";
-import { connectorSignatureHeaders } from "../worker/protocol/signing.ts";
+import { INGEST_PATH, MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH } from "../protocol/envelope.ts";
+import { rejectedIndexes } from "../protocol/ingest-errors.ts";
+import { connectorSignatureHeaders } from "../protocol/signing.ts";
 import type { ConnectorTuning } from "./config.ts";
 import type { Outbox, OutboxRow } from "./outbox.ts";
 import { PoisonSearch } from "./poison-search.ts";
@@ -132,7 +133,7 @@ export class Forwarder {
   }
 
   private onRejected(batch: OutboxRow[], body: string): void {
-    const named = namedIndexes(body).filter((i) => i < batch.length);
+    const named = rejectedIndexes(body).filter((i) => i < batch.length);
     if (batch.length === 1 || named.length > 0) {
       const bad = batch.length === 1 ? batch : named.map((i) => batch[i]!);
       this.deps.outbox.quarantine(bad, `worker 400: ${body.slice(0, 1000)}`);
@@ -192,12 +193,6 @@ export class Forwarder {
   }
 }
 
-/** Indexes of events a 400 body names, e.g. zod paths `events.3.id` or `events[3]`. */
-export function namedIndexes(body: string): number[] {
-  const found = new Set<number>();
-  for (const match of body.matchAll(/events(?:\.|\[|",\s*)(\d+)/g)) found.add(Number(match[1]));
-  return [...found].sort((a, b) => a - b);
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

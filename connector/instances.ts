@@ -1,6 +1,6 @@
 // The instances this connector holds: one InstanceSession per name, created by the connect
 // command or restored from saved credentials on start. Owns nothing but the map.
-import type { InstanceStatus } from "../worker/protocol/commands.ts";
+import type { InstanceStatus } from "../protocol/commands.ts";
 import { InstanceSession, type SessionDeps } from "./session.ts";
 
 export type RegistryDeps = Omit<SessionDeps, "baileysLogger">;

@@ -1,4 +1,4 @@
-// Turns Baileys payloads into the JSON-safe wire form of SPEC §5. Pure: no I/O, no clock.
+// Turns Baileys payloads into the JSON-safe wire form of docs/protocol.md#wire-form-of-payloads. Pure: no I/O, no clock.
 // Walks own enumerable keys (so protobuf toJSON never runs and enums stay numeric, as on
 // Baileys' plain-object paths): bytes → base64, Long → number, Date → ISO, Error/Boom →
 // {message, statusCode}; functions/undefined dropped; cycles cut.

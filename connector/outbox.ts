@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import Database from "better-sqlite3";
 import type { Logger } from "pino";
-import type { ConnectorEvent } from "../worker/protocol/envelope.ts";
+import type { ConnectorEvent } from "../protocol/envelope.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS outbox (

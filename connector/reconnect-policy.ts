@@ -1,4 +1,4 @@
-// What to do when a Baileys socket closes (baileys.md §2.3), and how long to wait between
+// What to do when a Baileys socket closes (docs/connector.md#reconnect-policy), and how long to wait between
 // retries. Pure: no I/O, no clock; randomness is passed in.
 
 export type ReconnectDecision =

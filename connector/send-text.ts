@@ -30,7 +30,7 @@ function statusName(status: unknown): string {
   return "PENDING";
 }
 
-/** The response shape of SPEC §2 sendText from the JSON-safe sent message. */
+/** The response shape of sendText (docs/api.md#lifecycle-and-sending) from the JSON-safe sent message. */
 export function toSentMessage(wire: Record<string, unknown>): SentMessage {
   const key = (wire.key ?? {}) as SentMessage["key"];
   const message = wire.message && typeof wire.message === "object" ? (wire.message as Record<string, unknown>) : null;

@@ -1,6 +1,6 @@
 // What one instance reports to the worker (state, last status code, QR, pairing code) and the
 // "wait until something happened" used by the connect command. No sockets, no I/O.
-import type { ConnectionState } from "../worker/protocol/commands.ts";
+import type { ConnectionState } from "../protocol/instance.ts";
 
 export type Qr = { code: string; base64: string; count: number };
 

@@ -11,14 +11,14 @@ import {
   type UserFacingSocketConfig,
 } from "@whiskeysockets/baileys";
 import type { Logger } from "pino";
-import type { InstanceStatus } from "../worker/protocol/commands.ts";
+import type { InstanceStatus } from "../protocol/commands.ts";
 import type { SqliteAuthStore } from "./auth-store.ts";
 import { isPaired } from "./auth-store.ts";
 import type { ConnectorConfig } from "./config.ts";
 import { qrDataUrl } from "./event-enrich.ts";
 import { toJsonSafe } from "./json-safe.ts";
 import { splitPayload } from "./split-event.ts";
-import { MAX_EVENT_PAYLOAD_BYTES } from "../worker/protocol/envelope.ts";
+import { MAX_EVENT_PAYLOAD_BYTES } from "../protocol/envelope.ts";
 import { BoundedCache, MessageStore } from "./memory-cache.ts";
 import type { NewEvent } from "./outbox.ts";
 import { backoffDelay, decideReconnect, disconnectInfo } from "./reconnect-policy.ts";

@@ -1,7 +1,7 @@
-// `apikey` authentication (SPEC §2): the global key everywhere, an instance token only on its
+// `apikey` authentication (docs/api.md#authentication): the global key everywhere, an instance token only on its
 // own instance's routes. Checked before existence so callers cannot probe instance names.
 import type { MiddlewareHandler } from "hono";
-import { timingSafeEqual } from "./protocol/signing.ts";
+import { timingSafeEqual } from "../protocol/signing.ts";
 import { unauthorized } from "./errors.ts";
 import type { AppBindings } from "./app-types.ts";
 import { findInstanceByName, findInstanceByToken } from "./storage/instances.ts";

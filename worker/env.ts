@@ -2,6 +2,7 @@
 // nothing else in the worker reads raw vars.
 import { z } from "zod";
 import { SUBSCRIPTION_NAMES, type SubscriptionName } from "./events/names.ts";
+import { CONNECTOR_SECRET_MIN_LENGTH } from "../protocol/instance.ts";
 
 export interface Env {
   DB: D1Database;
@@ -81,7 +82,7 @@ const statusList = z
 
 const varsSchema = z.object({
   AUTHENTICATION_API_KEY: z.string({ error: "is required (set it in .dev.vars or with wrangler secret put)" }).min(8, { error: "must be at least 8 characters" }),
-  CONNECTOR_SECRET: z.string({ error: "is required (set it in .dev.vars or with wrangler secret put)" }).min(16, { error: "must be at least 16 characters" }),
+  CONNECTOR_SECRET: z.string({ error: "is required (set it in .dev.vars or with wrangler secret put)" }).min(CONNECTOR_SECRET_MIN_LENGTH, { error: `must be at least ${CONNECTOR_SECRET_MIN_LENGTH} characters` }),
   CONNECTOR_URL: optionalUrl,
   SERVER_URL: z.string().optional().transform((v) => (v && v.trim() ? v.trim().replace(/\/+$/, "") : "http://localhost:8787")),
   AUTHENTICATION_EXPOSE_IN_FETCH_INSTANCES: bool(false),

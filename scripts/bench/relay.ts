@@ -3,7 +3,7 @@
 // It does not retry, sign or persist anything: the cheapest thing that "delivers webhooks".
 import { createServer, Agent, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ConnectorEvent, IngestEnvelope } from "../../worker/protocol/envelope.ts";
+import type { ConnectorEvent, IngestEnvelope } from "../../protocol/envelope.ts";
 
 export interface Relay {
   baseUrl: string;

@@ -9,7 +9,7 @@ import { lostIds } from "../lib/stats.ts";
 
 export const INSTANCE = "drill";
 
-/** Short retry timings and sweep grace so failures recover in seconds (SPEC §4 names). */
+/** Short retry timings and sweep grace so failures recover in seconds (names as in docs/configuration.md#worker). */
 export const FAST_RETRY_VARS: Record<string, string> = {
   WEBHOOK_RETRY_INITIAL_DELAY_SECONDS: "1",
   WEBHOOK_RETRY_MAX_DELAY_SECONDS: "2",

@@ -1,4 +1,4 @@
-// The few management API calls the bench and drills need (SPEC §2), with the global `apikey`.
+// The few management API calls the bench and drills need (docs/api.md), with the global `apikey`.
 export interface ApiTarget {
   baseUrl: string;
   apiKey: string;

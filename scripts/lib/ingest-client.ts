@@ -1,7 +1,7 @@
-// A replay client for the ingest endpoint (SPEC §5): builds recorded-payload-shaped events and
+// A replay client for the ingest endpoint (docs/protocol.md#ingest-endpoint): builds recorded-payload-shaped events and
 // sends them in signed batches, the way the connector does. Test tooling; 127.0.0.1 only.
-import { connectorSignatureHeaders } from "../../worker/protocol/signing.ts";
-import { INGEST_PATH, type ConnectorEvent } from "../../worker/protocol/envelope.ts";
+import { connectorSignatureHeaders } from "../../protocol/signing.ts";
+import { INGEST_PATH, type ConnectorEvent } from "../../protocol/envelope.ts";
 
 export const BENCH_ME = { id: "15550001111@s.whatsapp.net", name: "Bench" };
 

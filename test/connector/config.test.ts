@@ -1,10 +1,11 @@
 // Connector configuration: defaults, and a clear error naming every bad variable.
 import { describe, expect, it } from "vitest";
 import { ConfigError, defaultConnectorId, parseConfig } from "../../connector/config.ts";
+import { CONNECTOR_SECRET_MIN_LENGTH } from "../../protocol/instance.ts";
 
 describe("parseConfig", () => {
   it("applies the documented defaults", () => {
-    const config = parseConfig({ WORKER_URL: "http://127.0.0.1:8787/", CONNECTOR_SECRET: "s" });
+    const config = parseConfig({ WORKER_URL: "http://127.0.0.1:8787/", CONNECTOR_SECRET: "s".repeat(CONNECTOR_SECRET_MIN_LENGTH) });
     expect(config).toMatchObject({
       workerUrl: "http://127.0.0.1:8787",
       port: 8788,
@@ -33,6 +34,11 @@ describe("parseConfig", () => {
     })();
     for (const name of ["WORKER_URL", "CONNECTOR_SECRET", "CONNECTOR_PORT", "WA_WEBSOCKET_URL", "LOG_LEVEL", "CONNECTOR_ID", "MEDIA_MAX_BYTES"]) expect(message).toContain(name);
     expect(message).not.toContain("undefined");
+  });
+
+  it("refuses a CONNECTOR_SECRET shorter than the worker accepts", () => {
+    const short = "s".repeat(CONNECTOR_SECRET_MIN_LENGTH - 1);
+    expect(() => parseConfig({ WORKER_URL: "http://127.0.0.1:8787/", CONNECTOR_SECRET: short })).toThrow(/CONNECTOR_SECRET: must be at least 16 characters/);
   });
 
   it("derives a valid connector id from the host name", () => {

@@ -1,4 +1,4 @@
-// The control API: signature checks on every route, command shapes from worker/protocol/commands.ts,
+// The control API: signature checks on every route, command shapes from protocol/commands.ts,
 // and send-text (409 when not connected; message.sent emitted; the socket's echo filtered out).
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -7,8 +7,8 @@ import {
   instanceListResponseSchema,
   instanceStatusSchema,
   sendTextResponseSchema,
-} from "../../worker/protocol/commands.ts";
-import { signConnectorRequest, verifyConnectorRequest } from "../../worker/protocol/signing.ts";
+} from "../../protocol/commands.ts";
+import { signConnectorRequest, verifyConnectorRequest } from "../../protocol/signing.ts";
 import { inboundText, openSocket, SECRET, signedRequest, waitFor } from "./helpers.ts";
 import { startHarness, type Harness } from "./fixture.ts";
 

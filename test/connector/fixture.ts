@@ -2,7 +2,7 @@
 // session and control-API suites, and tears it down.
 import type { ConnectorTuning } from "../../connector/config.ts";
 import { startConnector, type ConnectorDeps, type RunningConnector } from "../../connector/index.ts";
-import type { ConnectorEvent } from "../../worker/protocol/envelope.ts";
+import type { ConnectorEvent } from "../../protocol/envelope.ts";
 import { captureLogger, socketFactory, startWorkerStub, tempDir, testConfig, waitFor } from "./helpers.ts";
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;

@@ -18,8 +18,8 @@ import {
 import pino, { type Logger } from "pino";
 import { parseConfig, type ConnectorConfig, type ConnectorTuning } from "../../connector/config.ts";
 import type { ConnectorSocket } from "../../connector/socket-types.ts";
-import type { ConnectorEvent } from "../../worker/protocol/envelope.ts";
-import { connectorSignatureHeaders, verifyConnectorRequest } from "../../worker/protocol/signing.ts";
+import type { ConnectorEvent } from "../../protocol/envelope.ts";
+import { connectorSignatureHeaders, verifyConnectorRequest } from "../../protocol/signing.ts";
 
 export const SECRET = "test-secret-0123456789abcdef";
 export const ME_JID = "15550001111:7@s.whatsapp.net";

@@ -1,4 +1,4 @@
-// The wire form of Baileys payloads (SPEC §5): bytes, Long, Date, errors, protobuf instances, cycles.
+// The wire form of Baileys payloads (docs/protocol.md#wire-form-of-payloads): bytes, Long, Date, errors, protobuf instances, cycles.
 import { generateWAMessage, proto } from "@whiskeysockets/baileys";
 import { describe, expect, it } from "vitest";
 import { toJsonSafe } from "../../connector/json-safe.ts";

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Forwarder } from "../../connector/forward.ts";
 import { Outbox, type NewEvent } from "../../connector/outbox.ts";
+import { ingestRejection } from "../../protocol/ingest-errors.ts";
 import { captureLogger, SECRET, startWorkerStub, tempDir, testConfig, waitFor } from "./helpers.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -79,7 +80,7 @@ describe("outbox + forwarder", () => {
   it("quarantines the events a 400 names and delivers the rest", async () => {
     const worker = await startWorkerStub((batch) => {
       const bad = batch.events.findIndex((e) => (e.payload as { n: number }).n === 3);
-      return bad >= 0 ? { status: 400, body: { error: "invalid_request", message: `events.${bad}.payload: bad` } } : 200;
+      return bad >= 0 ? { status: 400, body: ingestRejection([{ path: ["events", bad, "payload"], message: "bad" }]) } : 200;
     });
     cleanups.push(worker.close);
     const s = setup(worker.url);

@@ -1,4 +1,4 @@
-// The reconnect decision for every Baileys disconnect code (baileys.md §2.3) and the backoff curve.
+// The reconnect decision for every Baileys disconnect code (docs/connector.md#reconnect-policy) and the backoff curve.
 import { describe, expect, it } from "vitest";
 import { backoffDelay, decideReconnect, disconnectInfo } from "../../connector/reconnect-policy.ts";
 import { boom } from "./helpers.ts";

@@ -5,7 +5,7 @@ import { toJsonSafe, type JsonValue } from "../../connector/json-safe.ts";
 import { splitPayload } from "../../connector/split-event.ts";
 import { storableData } from "../../worker/delivery/plan.ts";
 import { mapConnectorEvent } from "../../worker/events/map.ts";
-import { MAX_EVENT_PAYLOAD_BYTES } from "../../worker/protocol/envelope.ts";
+import { MAX_EVENT_PAYLOAD_BYTES } from "../../protocol/envelope.ts";
 import { inboundText } from "./helpers.ts";
 
 const text = (i: number, size: number) => `${i}:`.padEnd(size, "x");

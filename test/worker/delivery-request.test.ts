@@ -7,7 +7,7 @@ import {
   USER_AGENT, deliveryBody, deliveryHeaders, deliveryUrl, signingSecrets, withoutBase64,
 } from "../../worker/delivery/request.ts";
 import { isSubscribed, routeEvent } from "../../worker/delivery/route.ts";
-import { generateWebhookSecret } from "../../worker/protocol/signing.ts";
+import { generateWebhookSecret } from "../../protocol/signing.ts";
 
 describe("deliveryUrl", () => {
   it.each([

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { instanceStatePatch, mapConnectorEvent, newTokenEvent } from "../../worker/events/map.ts";
 import type { InstanceStatePatch, MappedEvent } from "../../worker/events/types.ts";
-import type { ConnectorEvent } from "../../worker/protocol/envelope.ts";
+import type { ConnectorEvent } from "../../protocol/envelope.ts";
 import e01 from "../fixtures/baileys-e01-upsert-pn.json";
 import e19 from "../fixtures/baileys-e19-connection-pairing.json";
 import e20 from "../fixtures/baileys-e20-connection-close.json";

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { mapConnectorEvent } from "../../worker/events/map.ts";
 import type { MappedEvent } from "../../worker/events/types.ts";
-import type { ConnectorEvent } from "../../worker/protocol/envelope.ts";
+import type { ConnectorEvent } from "../../protocol/envelope.ts";
 import e09a from "../fixtures/baileys-e09a-participants-add.json";
 import e09c from "../fixtures/baileys-e09c-groups-update-subject.json";
 import e09e from "../fixtures/baileys-e09e-description-change.json";

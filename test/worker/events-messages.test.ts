@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { mapConnectorEvent } from "../../worker/events/map.ts";
 import { messageSource } from "../../worker/events/message-content.ts";
 import type { MappedEvent } from "../../worker/events/types.ts";
-import type { ConnectorEvent } from "../../worker/protocol/envelope.ts";
+import type { ConnectorEvent } from "../../protocol/envelope.ts";
 import e01 from "../fixtures/baileys-e01-upsert-pn.json";
 import e02 from "../fixtures/baileys-e02-upsert-lid.json";
 import e03 from "../fixtures/baileys-e03-upsert-group-lid.json";

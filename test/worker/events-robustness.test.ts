@@ -1,7 +1,7 @@
 // Odd payloads never throw and never cost the rest of a payload; unknown types map to nothing.
 import { describe, expect, it } from "vitest";
 import { instanceStatePatch, mapConnectorEvent } from "../../worker/events/map.ts";
-import type { ConnectorEvent } from "../../worker/protocol/envelope.ts";
+import type { ConnectorEvent } from "../../protocol/envelope.ts";
 import e01 from "../fixtures/baileys-e01-upsert-pn.json";
 
 const ctx = { instanceName: "sales" };

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { mapConnectorEvent } from "../../worker/events/map.ts";
 import type { MappedEvent } from "../../worker/events/types.ts";
-import type { ConnectorEvent } from "../../worker/protocol/envelope.ts";
+import type { ConnectorEvent } from "../../protocol/envelope.ts";
 import e07b from "../fixtures/baileys-e07b-update-edit.json";
 import e08b from "../fixtures/baileys-e08b-update-revoke.json";
 import e10a from "../fixtures/baileys-e10a-update-receipts.json";

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index.ts";
 import type { DeliveryJob } from "../../worker/env.ts";
 import { USER_AGENT } from "../../worker/delivery/request.ts";
-import { loadWebhookRow } from "../../worker/storage/pipeline-webhooks.ts";
+import { loadWebhookRow } from "../../worker/storage/webhooks.ts";
 import {
   GLOBAL_SECRET, GLOBAL_VARS, attemptRows, consume, deliveriesOf, deliveryRow, deps, fakeReceiver, ingestOne, seedInstance,
 } from "./helpers/pipeline.ts";

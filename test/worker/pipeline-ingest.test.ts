@@ -1,10 +1,11 @@
-// Signed ingest (SPEC §5): auth, size and validation errors, idempotency, unknown instances,
+// Signed ingest (docs/protocol.md#ingest-endpoint): auth, size and validation errors, idempotency, unknown instances,
 // instance state, and durability when the queue send fails.
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { INGEST_PATH, MAX_BATCH_BYTES } from "../../worker/protocol/envelope.ts";
-import { connectorSignatureHeaders } from "../../worker/protocol/signing.ts";
+import { INGEST_PATH, MAX_BATCH_BYTES } from "../../protocol/envelope.ts";
+import { rejectedIndexes } from "../../protocol/ingest-errors.ts";
+import { connectorSignatureHeaders } from "../../protocol/signing.ts";
 import { getDb } from "../../worker/storage/db.ts";
 import { ingestedEvents, instances, webhookEvents } from "../../worker/storage/schema.ts";
 import { CONNECTOR_SECRET, GLOBAL_VARS, app, deliveriesOf, ingest, seedInstance, testEnv, unique, upsertEvent } from "./helpers/pipeline.ts";
@@ -61,10 +62,14 @@ describe("ingest validation", () => {
     const e = testEnv();
     const res = await ingest(e, { connector: "c1", events: [good, upsertEvent(instance.name), upsertEvent(instance.name), bad] });
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { status: number; error: string; response: { message: string[] } };
+    const text = await res.text();
+    const body = JSON.parse(text) as { status: number; error: string; response: { message: string[] }; rejected: unknown[] };
     expect(body.status).toBe(400);
     expect(body.error).toBe("Bad Request");
     expect(body.response.message).toEqual([expect.stringMatching(/^events\.3\.id: /)]);
+    expect(body.rejected).toEqual([{ index: 3, path: "events.3.id", message: expect.any(String) }]);
+    // The connector reads the events to quarantine from the same body with the shared parser.
+    expect(rejectedIndexes(text)).toEqual([3]);
     expect(await wasIngested(good.id)).toBe(false);
     expect(await deliveriesOf(instance.name)).toEqual([]);
     expect(e.DELIVERY_QUEUE.sent).toEqual([]);

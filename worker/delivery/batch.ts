@@ -3,9 +3,8 @@
 // calls are what piled up sockets and time locally (BENCHMARKS.md), so there are none here.
 import type { Config, Env } from "../env.ts";
 import { log } from "../log.ts";
-import {
-  claimAndLoadDeliveries, recordBatchSettlement, type BatchSettlement, type DeliveryContext,
-} from "../storage/pipeline-deliveries.ts";
+import { claimAndLoadDeliveries, type DeliveryContext } from "../storage/deliveries.ts";
+import { recordBatchSettlement, type BatchSettlement } from "./store.ts";
 import { callWebhook, prepareRequest, type FetchFn } from "./deliver.ts";
 import { classifyAttempt } from "./policy.ts";
 import { EARLY_TOLERANCE_MS, errorRetrySeconds, settleAttempt, unclaimedAction, type MessageAction } from "./settle.ts";

@@ -4,7 +4,7 @@
 // deliveries failed). Fetch injected.
 import { loadConfig, type DeliveryJob, type Env } from "../env.ts";
 import { log } from "../log.ts";
-import { failPendingDeliveries } from "../storage/pipeline-deliveries.ts";
+import { failPendingDeliveries } from "../storage/deliveries.ts";
 import { processDeliveryBatch, type ConsumerDeps } from "./batch.ts";
 import { IDS_PER_MESSAGE, idsOfJob, sendDeliveryGroups } from "./enqueue.ts";
 import { batchLeaseMs, errorRetrySeconds, followUpGroups, maxIdsPerInvocation, type MessageAction } from "./settle.ts";

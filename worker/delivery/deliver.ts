@@ -2,7 +2,7 @@
 // POST, fetch injected) → the caller classifies. No D1 here; the clock comes from the caller.
 import type { Config } from "../env.ts";
 import type { WebhookEventName } from "../events/names.ts";
-import type { DeliveryContext } from "../storage/pipeline-deliveries.ts";
+import type { DeliveryContext } from "../storage/deliveries.ts";
 import type { AttemptResult } from "./policy.ts";
 import { deliveryBody, deliveryHeaders, deliveryUrl, signingSecrets } from "./request.ts";
 import { checkWebhookUrl } from "./url-guard.ts";

@@ -2,11 +2,11 @@
 // like ingested connector events, so they get the same durability, signing and retries.
 import type { Config, Env } from "../env.ts";
 import type { MappedEvent } from "../events/types.ts";
-import { loadWebhookRow } from "../storage/pipeline-webhooks.ts";
-import { storePipelineWrite } from "../storage/pipeline-writes.ts";
+import { loadWebhookRow } from "../storage/webhooks.ts";
 import type { InstanceRow } from "../storage/schema.ts";
 import { enqueueDeliveries } from "./enqueue.ts";
 import { planRows } from "./plan.ts";
+import { storePipelineWrite } from "./store.ts";
 
 /** Stores the events' deliveries for the instance webhook and the global webhook, then enqueues them. */
 export async function emitWebhookEvents(env: Env, config: Config, instance: InstanceRow, events: MappedEvent[], now: number): Promise<void> {

@@ -5,7 +5,6 @@
 // instead (`sendDeliveryGroups`): it must not ack its message unless they were sent.
 import type { DeliveryJob } from "../env.ts";
 import { log } from "../log.ts";
-import { chunk } from "../storage/pipeline-writes.ts";
 import { MAX_QUEUE_DELAY_SECONDS } from "./policy.ts";
 
 /** Delivery ids per queue message: ~33 bytes each in JSON, so ~3.4 KB, far below the 128 KB message limit. */
@@ -30,6 +29,12 @@ export function idsOfJob(body: unknown): string[] {
 }
 
 const queueDelay = (seconds: number) => Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(0, Math.ceil(seconds)));
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
 
 /** Messages for these groups: each group split into chunks of IDS_PER_MESSAGE ids. */
 function messagesOf(groups: DeliveryGroup[]): MessageSendRequest<DeliveryJob>[] {

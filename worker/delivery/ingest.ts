@@ -1,15 +1,15 @@
-// Ingest of one connector batch (SPEC §5): dedup by event id, map, route, store everything in one
+// Ingest of one connector batch (docs/delivery.md#ingest): dedup by event id, map, route, store everything in one
 // db.batch, then enqueue. Two D1 round trips per request (lookups, write); the write batch is one
 // transaction, so nothing is half-stored.
 import type { Config, Env } from "../env.ts";
 import { instanceStatePatch, mapConnectorEvent } from "../events/map.ts";
 import type { InstanceStatePatch, MappedEvent } from "../events/types.ts";
 import { log } from "../log.ts";
-import type { ConnectorEvent, IngestEnvelope, IngestResponse } from "../protocol/envelope.ts";
-import {
-  isUniqueViolation, loadIngestLookups, storePipelineWrite,
-  type InstanceRouting, type InstanceUpdate, type PipelineWrite,
-} from "../storage/pipeline-writes.ts";
+import type { ConnectorEvent, IngestEnvelope, IngestResponse } from "../../protocol/envelope.ts";
+import { getDb } from "../storage/db.ts";
+import { findSeenEventIds, isUniqueViolation } from "../storage/ingested-events.ts";
+import { findRoutingByNames, type InstanceRouting, type InstanceUpdate } from "../storage/instances.ts";
+import { storePipelineWrite, type PipelineWrite } from "./store.ts";
 import { enqueueDeliveries } from "./enqueue.ts";
 import { planRows } from "./plan.ts";
 
@@ -35,7 +35,10 @@ function splitDuplicates(events: ConnectorEvent[], seen: Set<string>): { fresh: 
   return { fresh, duplicates: events.length - fresh.length };
 }
 
-/** A mapper bug must not make the connector resend the batch forever: the event is accepted and logged. */
+/**
+ * A mapper bug must not make the connector resend the batch forever: the event is accepted
+ * (its id stored, nothing delivered) and logged here, once, with its id and type.
+ */
 function safeMap(event: ConnectorEvent): { mapped: MappedEvent[]; patch: InstanceStatePatch | undefined } {
   try {
     return { mapped: mapConnectorEvent(event, { instanceName: event.instance }), patch: instanceStatePatch(event) };
@@ -52,7 +55,12 @@ function mergeUpdate(updates: Map<string, InstanceUpdate>, routing: InstanceRout
 }
 
 async function ingestOnce(env: Env, config: Config, envelope: IngestEnvelope, now: number): Promise<IngestResponse> {
-  const { seen, routingByName } = await loadIngestLookups(env.DB, envelope.events.map((e) => e.id), envelope.events.map((e) => e.instance));
+  const db = getDb(env.DB);
+  // The dedup check and the routing lookup: one select each whatever the batch size, sent together.
+  const [seen, routingByName] = await Promise.all([
+    findSeenEventIds(db, envelope.events.map((e) => e.id)),
+    findRoutingByNames(db, envelope.events.map((e) => e.instance)),
+  ]);
   const { fresh, duplicates } = splitDuplicates(envelope.events, seen);
   const write: PipelineWrite = { ingested: [], events: [], deliveries: [], instanceUpdates: [], now };
   const updates = new Map<string, InstanceUpdate>();

@@ -3,11 +3,12 @@
 import type { GlobalWebhookConfig } from "../env.ts";
 import type { MappedEvent } from "../events/types.ts";
 import type { InstanceRow, WebhookRow } from "../storage/schema.ts";
-import type { NewDelivery, NewWebhookEvent } from "../storage/pipeline-writes.ts";
+import type { NewDelivery } from "../storage/deliveries.ts";
+import type { NewWebhookEvent } from "../storage/webhook-events.ts";
 import { newDeliveryId, newWebhookEventId } from "./ids.ts";
 import { withoutBase64 } from "./request.ts";
 import { routeEvent } from "./route.ts";
-import { MAX_STORED_DATA_BYTES } from "../protocol/envelope.ts";
+import { MAX_STORED_DATA_BYTES } from "../../protocol/envelope.ts";
 
 /** D1 rows are capped at 2 MB; event data above the cap is stored without `message.base64`. */
 export { MAX_STORED_DATA_BYTES };

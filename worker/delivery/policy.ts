@@ -1,4 +1,4 @@
-// Retry policy and outcome classification for webhook deliveries (SPEC §4).
+// Retry policy and outcome classification for webhook deliveries (docs/delivery.md#retry-policy).
 // Pure: no I/O, no clock, no randomness of its own (callers pass `now` and `random`).
 import type { RetryConfig } from "../env.ts";
 

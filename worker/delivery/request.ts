@@ -1,15 +1,19 @@
-// Builds one webhook request (SPEC §4): target URL, Evolution body, headers and Standard
+// Builds one webhook request (docs/delivery.md#request): target URL, Evolution body, headers and Standard
 // Webhooks signatures. No I/O, no clock: the caller passes `nowMs`; signing is WebCrypto only.
 import { byEventsPath, subscriptionForEvent, type WebhookEventName } from "../events/names.ts";
-import { signStandardWebhook } from "../protocol/signing.ts";
+import { signStandardWebhook } from "../../protocol/signing.ts";
 import pkg from "../../package.json" with { type: "json" };
 
 export const USER_AGENT = `l2msg/${pkg.version}`;
 
-/** Headers the sender owns; a webhook's custom headers can never set these. */
-const SYSTEM_HEADERS = new Set([
-  "content-type", "content-length", "user-agent", "host", "connection", "transfer-encoding",
-  "webhook-id", "webhook-timestamp", "webhook-signature",
+/**
+ * Headers the sender owns (signature, transport and hop-by-hop headers): `/webhook/set` refuses
+ * them as custom headers, and the request builder never copies them from a stored config.
+ */
+export const RESERVED_HEADER_NAMES: ReadonlySet<string> = new Set([
+  "webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "content-length",
+  "host", "user-agent", "connection", "keep-alive", "transfer-encoding", "te", "trailer",
+  "upgrade", "expect", "proxy-connection", "content-encoding",
 ]);
 
 /** Inserts the by-events suffix at the end of the path, before any query string, without doubling a slash. */
@@ -75,7 +79,7 @@ export async function deliveryHeaders(input: SigningInput): Promise<Record<strin
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(input.customHeaders)) {
     const lower = name.toLowerCase();
-    if (!SYSTEM_HEADERS.has(lower) && isSendableHeader(name, value)) headers[lower] = value;
+    if (!RESERVED_HEADER_NAMES.has(lower) && isSendableHeader(name, value)) headers[lower] = value;
   }
   const timestamp = Math.floor(input.nowMs / 1000);
   headers["content-type"] = "application/json";

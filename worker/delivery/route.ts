@@ -2,7 +2,7 @@
 // Pure: no I/O, no clock.
 import type { GlobalWebhookConfig } from "../env.ts";
 import { canonicalSubscription, subscriptionForEvent, type WebhookEventName } from "../events/names.ts";
-import type { DeliveryTarget } from "../storage/schema-pipeline.ts";
+import type { DeliveryTarget } from "../storage/schema.ts";
 
 /** The parts of an instance webhook row routing looks at. */
 export interface InstanceWebhookRouting {

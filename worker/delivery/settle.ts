@@ -2,7 +2,7 @@
 // lease lasts, and what an attempt's outcome means for the delivery row and the queue message.
 // Pure: no I/O, no clock (callers pass `now`).
 import type { Config } from "../env.ts";
-import type { DeliveryContext, SettledAttempt } from "../storage/pipeline-deliveries.ts";
+import type { DeliveryContext, SettledAttempt } from "../storage/deliveries.ts";
 import { MAX_QUEUE_DELAY_SECONDS, queueDelayUntil, type Outcome } from "./policy.ts";
 
 export type MessageAction = { action: "ack" } | { action: "retry"; delaySeconds: number };

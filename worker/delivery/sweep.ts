@@ -3,7 +3,8 @@
 // succeeded or failed deliveries except pruning succeeded ones past retention.
 import { loadConfig, type Env } from "../env.ts";
 import { log } from "../log.ts";
-import { pruneOldRows, takeStuckDeliveries } from "../storage/pipeline-deliveries.ts";
+import { takeStuckDeliveries } from "../storage/deliveries.ts";
+import { pruneOldRows } from "./store.ts";
 import { enqueueDeliveries } from "./enqueue.ts";
 
 /** At most this many deliveries are re-enqueued per run. */

@@ -1,4 +1,4 @@
-// SSRF guard for webhook URLs (SPEC §4): refuses loopback, private, link-local and other
+// SSRF guard for webhook URLs (docs/delivery.md#ssrf-guard): refuses loopback, private, link-local and other
 // non-public literal addresses unless private URLs are allowed. Pure: no DNS, no I/O.
 // Hostnames are checked by name (localhost, *.localhost, *.local, *.internal); Workers'
 // own fetch cannot reach private networks by DNS, so literal addresses are the risk.

@@ -1,14 +1,12 @@
 // Connector lifecycle: `connector.startup`, `connection.update` (QR codes and connection state)
 // and the instance-row patch those imply. Pure: no I/O, no clock.
-import type { ConnectorEvent } from "../protocol/envelope.ts";
+import type { ConnectorEvent } from "../../protocol/envelope.ts";
+import { CONNECTION_STATES, type ConnectionState } from "../../protocol/instance.ts";
 import { WEBHOOK_EVENTS } from "./names.ts";
 import { bareJid, compact, isRecord, nonEmpty, str, toInteger, type JsonRecord } from "./guards.ts";
 import type { Emission, Mapper } from "./emission.ts";
 import type { InstanceStatePatch } from "./types.ts";
 
-type ConnectionState = "open" | "connecting" | "close";
-
-const CONNECTION_STATES: readonly ConnectionState[] = ["open", "connecting", "close"];
 
 function payloadOf(event: ConnectorEvent): JsonRecord {
   return isRecord(event.payload) ? event.payload : {};

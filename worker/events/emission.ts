@@ -1,6 +1,6 @@
 // What one mapping module produces before map.ts stamps `sender` and the default `dateTime`.
 // Pure: no I/O, no clock.
-import type { ConnectorEvent } from "../protocol/envelope.ts";
+import type { ConnectorEvent } from "../../protocol/envelope.ts";
 import type { WebhookEventName } from "./names.ts";
 import type { MappingContext } from "./types.ts";
 

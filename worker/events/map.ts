@@ -1,7 +1,8 @@
-// Raw connector events → Evolution v1-shaped webhook events (SPEC §3), and the instance-row
-// patch they imply. Pure: no I/O, no clock; never throws — odd items are skipped, unknown types give [].
-import type { ConnectorEvent } from "../protocol/envelope.ts";
-import type { Emission, Mapper } from "./emission.ts";
+// Raw connector events → Evolution v1-shaped webhook events (docs/events.md#mapping-table), and the
+// instance-row patch they imply. Pure: no I/O, no clock. Odd items are skipped and unknown types
+// give []; an exception here is a mapper bug, left to the caller (ingest logs it once, with the event).
+import type { ConnectorEvent } from "../../protocol/envelope.ts";
+import type { Mapper } from "./emission.ts";
 import type { InstanceStatePatch, MappedEvent, MappingContext } from "./types.ts";
 import { bareJid, isoFromMs, isRecord, nonEmpty } from "./guards.ts";
 import { connectionStatePatch, mapConnectionUpdate, mapConnectorStartup } from "./connection.ts";
@@ -51,20 +52,12 @@ function senderOf(event: ConnectorEvent): string | undefined {
   return id === undefined ? undefined : bareJid(id);
 }
 
-function runMapper(mapper: Mapper, event: ConnectorEvent, ctx: MappingContext): Emission[] {
-  try {
-    return mapper(event, ctx);
-  } catch {
-    return [];
-  }
-}
-
 export function mapConnectorEvent(event: ConnectorEvent, ctx: MappingContext): MappedEvent[] {
   const mapper = MAPPERS.get(event.type);
   const happenedAt = isoFromMs(event.at);
   if (!mapper || happenedAt === undefined) return [];
   const sender = senderOf(event);
-  return runMapper(mapper, event, ctx).map((emission) => {
+  return mapper(event, ctx).map((emission) => {
     const mapped: MappedEvent = { event: emission.event, data: emission.data, dateTime: emission.dateTime ?? happenedAt };
     if (sender !== undefined) mapped.sender = sender;
     return mapped;
@@ -73,9 +66,5 @@ export function mapConnectorEvent(event: ConnectorEvent, ctx: MappingContext): M
 
 /** State the worker stores on the instance row (only `connection.update` with a state has any). */
 export function instanceStatePatch(event: ConnectorEvent): InstanceStatePatch | undefined {
-  try {
-    return connectionStatePatch(event);
-  } catch {
-    return undefined;
-  }
+  return connectionStatePatch(event);
 }

@@ -1,4 +1,4 @@
-// The webhook event catalogue (SPEC §3): subscription names, `event` values, by-events paths
+// The webhook event catalogue (docs/events.md#subscription-names): subscription names, `event` values, by-events paths
 // and accepted aliases. Pure data; every other module derives from it.
 
 export const WEBHOOK_EVENTS = {

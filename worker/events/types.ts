@@ -1,9 +1,10 @@
 // Types shared by the pure mapping (worker/events) and the delivery pipeline (worker/delivery).
+import type { ConnectionState } from "../../protocol/instance.ts";
 import type { WebhookEventName } from "./names.ts";
 
 /** What an instance's connection looks like after an event, when the event says so. */
 export interface InstanceStatePatch {
-  status?: "open" | "connecting" | "close";
+  status?: ConnectionState;
   statusReason?: number | null;
   ownerJid?: string | null;
   profileName?: string | null;

@@ -1,29 +1,28 @@
 // Instance lifecycle operations that involve the connector: live state with a D1 fallback,
 // connect (also the first QR on create), removal before delete, and sending text.
 // The routes call these; no HTTP shaping here beyond the ApiErrors they throw.
-import type { ConnectorDeps } from "../connector/client.ts";
+import type { ConnectorClient } from "../connector-client/transport.ts";
 import {
   connectOnConnector,
   fetchConnectorState,
-  notConnected,
   removeOnConnector,
   sendTextOnConnector,
   type SendTextRequest,
   type SentMessage,
-} from "../connector/commands.ts";
-import { ApiError } from "../errors.ts";
+} from "../connector-client/instance-commands.ts";
+import { ApiError, notConnected } from "../errors.ts";
 import { log } from "../log.ts";
-import type { ConnectionState } from "../protocol/commands.ts";
+import type { ConnectionState } from "../../protocol/instance.ts";
 import { createQrBody, storedConnectionState } from "../schemas/lifecycle.ts";
 import type { InstanceRow } from "../storage/schema.ts";
 
 export type StateSource = "connector" | "stored";
 type CreateQrBody = NonNullable<ReturnType<typeof createQrBody>>;
 
-const isUnreachable = (err: unknown): err is ApiError => err instanceof ApiError && err.status === 503;
+const isUnreachable = (err: unknown): err is ApiError => err instanceof ApiError && err.code === "CONNECTOR_UNAVAILABLE";
 
 /** Live state from the connector; when it is unreachable, the last state stored in D1. */
-export async function currentConnectionState(deps: ConnectorDeps, instance: InstanceRow): Promise<{ state: ConnectionState; source: StateSource }> {
+export async function currentConnectionState(deps: ConnectorClient, instance: InstanceRow): Promise<{ state: ConnectionState; source: StateSource }> {
   try {
     const status = await fetchConnectorState(deps, instance.name);
     return { state: status.state, source: "connector" };
@@ -38,7 +37,7 @@ export async function currentConnectionState(deps: ConnectorDeps, instance: Inst
  * For `POST /instance/create` with `qrcode: true`: connect and return the first QR / pairing
  * code. Never fails the create: on any connector problem the instance exists without a QR.
  */
-export async function firstQrCode(deps: ConnectorDeps, instanceName: string, number?: string): Promise<CreateQrBody | undefined> {
+export async function firstQrCode(deps: ConnectorClient, instanceName: string, number?: string): Promise<CreateQrBody | undefined> {
   try {
     const status = await connectOnConnector(deps, instanceName, number?.replace(/^\+/, ""));
     return createQrBody(status);
@@ -52,7 +51,7 @@ export async function firstQrCode(deps: ConnectorDeps, instanceName: string, num
  * For `DELETE /instance/delete`: the connector logs out and wipes the credentials first, so
  * none are left orphaned. Unreachable → 503 unless `force`, which deletes anyway (logged).
  */
-export async function removeFromConnector(deps: ConnectorDeps, instanceName: string, force: boolean): Promise<void> {
+export async function removeFromConnector(deps: ConnectorClient, instanceName: string, force: boolean): Promise<void> {
   try {
     await removeOnConnector(deps, instanceName);
   } catch (err) {
@@ -62,7 +61,7 @@ export async function removeFromConnector(deps: ConnectorDeps, instanceName: str
 }
 
 /** Sends a text if D1 says the instance is open; the connector's 409 is the same 400. */
-export async function sendText(deps: ConnectorDeps, instance: InstanceRow, request: SendTextRequest): Promise<SentMessage> {
+export async function sendText(deps: ConnectorClient, instance: InstanceRow, request: SendTextRequest): Promise<SentMessage> {
   if (instance.status !== "open") throw notConnected(instance.name);
   return sendTextOnConnector(deps, instance.name, request);
 }

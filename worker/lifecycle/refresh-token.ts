@@ -4,7 +4,7 @@ import type { Config, Env } from "../env.ts";
 import { emitWebhookEvents } from "../delivery/emit.ts";
 import { newTokenEvent } from "../events/map.ts";
 import { log } from "../log.ts";
-import { rotateInstanceToken } from "../storage/instance-token.ts";
+import { rotateInstanceToken } from "../storage/instances.ts";
 import type { InstanceRow } from "../storage/schema.ts";
 
 export async function refreshInstanceToken(env: Env, config: Config, instance: InstanceRow, now: number): Promise<InstanceRow> {

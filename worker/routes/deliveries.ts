@@ -10,11 +10,11 @@ import {
   deliveryDetailSchema, deliveryPageSchema, deliveryParamsSchema, deliverySchema, deliverySearchQuerySchema,
   eventFilterValue, toAttemptView, toDeliveryView,
 } from "../schemas/deliveries.ts";
-import { findDeliveryWithAttempts, requeueDelivery, searchDeliveries, type DeliveryScope } from "../storage/pipeline-log.ts";
+import { findDeliveryWithAttempts, requeueDelivery, searchDeliveries, type DeliveryScope } from "../storage/deliveries.ts";
 import type { InstanceRow } from "../storage/schema.ts";
 import { existingInstance, requireExistingInstance } from "./middleware.ts";
 
-const deliveryNotFound = (id: string) => new ApiError(404, [`The "${id}" delivery does not exist`]);
+const deliveryNotFound = (id: string) => new ApiError("NOT_FOUND", [`The "${id}" delivery does not exist`]);
 
 function scopeFor(instance: InstanceRow, auth: AuthContext): DeliveryScope {
   return { instanceId: instance.id, targets: auth.kind === "global" ? ["instance", "global"] : ["instance"] };
@@ -72,7 +72,7 @@ export function registerDeliveryRoutes(app: OpenAPIHono<AppBindings>): void {
     const scope = scopeFor(instance, c.var.auth);
     const result = await requeueDelivery(c.env.DB, scope, deliveryId, Date.now());
     if (result === "not_found") throw deliveryNotFound(deliveryId);
-    if (result === "pending") throw new ApiError(409, [`The "${deliveryId}" delivery is still pending`]);
+    if (result === "pending") throw new ApiError("CONFLICT", [`The "${deliveryId}" delivery is still pending`]);
     await enqueueDeliveries(c.env.DELIVERY_QUEUE, [deliveryId]);
     const found = await findDeliveryWithAttempts(c.env.DB, scope, deliveryId);
     if (!found) throw deliveryNotFound(deliveryId);

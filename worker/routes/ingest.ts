@@ -1,15 +1,16 @@
-// `POST /connector/v1/events` (SPEC §5): the connector's signed event batches. Thin: size cap →
+// `POST /connector/v1/events` (docs/protocol.md#ingest-endpoint): the connector's signed event batches. Thin: size cap →
 // HMAC check on the raw body → JSON + envelope validation → ingestEnvelope (store, enqueue).
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppBindings } from "../app-types.ts";
 import { ingestEnvelope } from "../delivery/ingest.ts";
 import { ApiError, badRequest, unauthorized } from "../errors.ts";
 import { log } from "../log.ts";
-import { INGEST_PATH, MAX_BATCH_BYTES, ingestEnvelopeSchema, ingestResponseSchema } from "../protocol/envelope.ts";
-import { CONNECTOR_SIGNATURE_HEADER, CONNECTOR_TIMESTAMP_HEADER, verifyConnectorRequest } from "../protocol/signing.ts";
+import { INGEST_PATH, MAX_BATCH_BYTES, ingestEnvelopeSchema, ingestResponseSchema } from "../../protocol/envelope.ts";
+import { ingestRejection, ingestRejectionSchema } from "../../protocol/ingest-errors.ts";
+import { CONNECTOR_SIGNATURE_HEADER, CONNECTOR_TIMESTAMP_HEADER, verifyConnectorRequest } from "../../protocol/signing.ts";
 import { errorBodySchema } from "../schemas/common.ts";
 
-const tooLarge = () => new ApiError(413, `Request body is larger than ${MAX_BATCH_BYTES} bytes`);
+const tooLarge = () => new ApiError("PAYLOAD_TOO_LARGE", `Request body is larger than ${MAX_BATCH_BYTES} bytes`);
 
 /** The raw body, refusing (413) anything over `max` bytes without buffering more than that. */
 async function readRawBody(request: Request, max: number): Promise<string> {
@@ -41,11 +42,12 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** `events.3.id: Too big: expected string to have <=64 characters`, one line per issue. */
+/** A 400 whose lines name each problem (`events.3.id: …`) and whose `rejected` lists the bad events. */
 function parseEnvelope(raw: unknown) {
   const parsed = ingestEnvelopeSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  throw badRequest(parsed.error.issues.map((i) => `${i.path.length ? i.path.map(String).join(".") : "body"}: ${i.message}`));
+  const { response, rejected } = ingestRejection(parsed.error.issues);
+  throw new ApiError("BAD_REQUEST", response.message, { rejected });
 }
 
 const jsonError = (description: string) => ({ description, content: { "application/json": { schema: errorBodySchema } } });
@@ -59,7 +61,10 @@ export function registerIngestRoutes(app: OpenAPIHono<AppBindings>): void {
     request: { body: { required: true, content: { "application/json": { schema: ingestEnvelopeSchema } } } },
     responses: {
       200: { description: "Stored (or already seen) events", content: { "application/json": { schema: ingestResponseSchema } } },
-      400: jsonError("Malformed envelope; each message names the path (events.3.id: …)"),
+      400: {
+        description: "Malformed envelope; each message names the path (events.3.id: …) and `rejected` the bad events",
+        content: { "application/json": { schema: ingestRejectionSchema } },
+      },
       401: jsonError("Missing, stale (> 300 s) or wrong signature"),
       413: jsonError("Body larger than 5 MiB"),
     },

@@ -1,4 +1,4 @@
-// Instance routes (SPEC §2): create, fetchInstances, delete. Thin: validate → storage → shape.
+// Instance routes (docs/api.md#create): create, fetchInstances, delete. Thin: validate → storage → shape.
 // The connector calls (first QR on create, logout on delete) plug in between storage and shape.
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppBindings } from "../app-types.ts";
@@ -58,7 +58,7 @@ export function registerInstanceRoutes(app: OpenAPIHono<AppBindings>): void {
       if (!check.ok) throw badRequest([`Invalid "webhook" property: ${check.reason}`]);
     }
     const result = await createInstance(c.env.DB, { name: body.instanceName, token: body.token ?? generateInstanceToken(), webhook });
-    if (!result.ok && result.reason === "name_taken") throw new ApiError(403, [`This name "${body.instanceName}" is already in use.`]);
+    if (!result.ok && result.reason === "name_taken") throw new ApiError("NAME_IN_USE", [`This name "${body.instanceName}" is already in use.`]);
     if (!result.ok) throw badRequest([`Invalid "token" property: already used by another instance`]);
     const qrcode = body.qrcode ? await firstQrCode({ config: c.var.config }, result.instance.name, body.number) : undefined;
     return c.json({ ...createdInstanceBody(result.instance, webhook), ...(qrcode ? { qrcode } : {}) }, 201);

@@ -1,10 +1,10 @@
-// Instance lifecycle routes (SPEC §2): connect, connectionState, restart, logout, refreshToken.
-// Thin: auth → validate → call worker/lifecycle or worker/connector → shape (Evolution v1).
+// Instance lifecycle routes (docs/api.md#lifecycle-and-sending): connect, connectionState, restart, logout, refreshToken.
+// Thin: auth → validate → call worker/lifecycle or worker/connector-client → shape (Evolution v1).
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { AppBindings } from "../app-types.ts";
 import { requireInstanceAccess } from "../auth.ts";
-import { connectOnConnector, logoutOnConnector, restartOnConnector } from "../connector/commands.ts";
+import { connectOnConnector, logoutOnConnector, restartOnConnector } from "../connector-client/instance-commands.ts";
 import { currentConnectionState } from "../lifecycle/connection.ts";
 import { refreshInstanceToken } from "../lifecycle/refresh-token.ts";
 import { apiKeySecurity, json, errorResponses, errorBodySchema, instanceParamsSchema, validationHook } from "../schemas/common.ts";

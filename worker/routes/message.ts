@@ -1,4 +1,4 @@
-// Message routes (SPEC §2): POST /message/sendText. Thin: auth → validate → send through the
+// Message routes (docs/api.md#lifecycle-and-sending): POST /message/sendText. Thin: auth → validate → send through the
 // connector → the sent message. The send.message webhook follows from the connector's
 // `message.sent` event through ingest, not from here.
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";

@@ -5,21 +5,18 @@ import type { MiddlewareHandler } from "hono";
 import { ApiError, instanceNotFound } from "../errors.ts";
 import type { AppBindings } from "../app-types.ts";
 import type { InstanceRow } from "../storage/schema.ts";
-// app.ts mounts the routes (an import cycle), so the constant is read on first request only.
-import { MAX_API_BODY_BYTES } from "../app.ts";
 
-/** Caps the body at MAX_API_BODY_BYTES; larger bodies get a 413 Evolution body. */
-export function apiBodyLimit(): MiddlewareHandler<AppBindings> {
-  let limit: MiddlewareHandler<AppBindings> | undefined;
-  return function apiBodyLimitMiddleware(c, next) {
-    limit ??= bodyLimit({
-      maxSize: MAX_API_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(413, `Request body is larger than ${MAX_API_BODY_BYTES} bytes`);
-      },
-    });
-    return limit(c, next);
-  };
+/** Largest request body the management API accepts (ingest has its own limit, protocol/envelope.ts). */
+export const MAX_API_BODY_BYTES = 1024 * 1024;
+
+/** Caps the body at `maxBytes`, as hono's bodyLimit does; larger bodies get a 413 Evolution body. */
+export function apiBodyLimit(maxBytes = MAX_API_BODY_BYTES): MiddlewareHandler<AppBindings> {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new ApiError("PAYLOAD_TOO_LARGE", `Request body is larger than ${maxBytes} bytes`);
+    },
+  });
 }
 
 /** After requireInstanceAccess: 404 when the `:instance` in the path does not exist. */

@@ -1,4 +1,4 @@
-// Instance webhook signing secret (SPEC §4): read it, rotate it (the old one keeps signing for
+// Instance webhook signing secret (docs/api.md#webhook-secret): read it, rotate it (the old one keeps signing for
 // 24 h). The only routes that return a secret; never logged.
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppBindings } from "../app-types.ts";
@@ -6,10 +6,10 @@ import { requireInstanceAccess } from "../auth.ts";
 import { ApiError } from "../errors.ts";
 import { apiKeySecurity, json, errorResponses, instanceParamsSchema, validationHook } from "../schemas/common.ts";
 import { rotatedSecretSchema, secretSchema } from "../schemas/deliveries.ts";
-import { loadWebhookRow, rotateWebhookSecret } from "../storage/pipeline-webhooks.ts";
+import { loadWebhookRow, rotateWebhookSecret } from "../storage/webhooks.ts";
 import { existingInstance, requireExistingInstance } from "./middleware.ts";
 
-const noWebhook = (name: string) => new ApiError(404, [`The "${name}" instance has no webhook; set one with /webhook/set/${name}`]);
+const noWebhook = (name: string) => new ApiError("NOT_FOUND", [`The "${name}" instance has no webhook; set one with /webhook/set/${name}`]);
 const getSecretRoute = createRoute({
   method: "get", path: "/webhook/secret/{instance}", tags: ["Webhook"], summary: "The instance webhook's whsec_ signing secret",
   security: apiKeySecurity, middleware: [requireInstanceAccess(), requireExistingInstance()] as const,

@@ -1,4 +1,4 @@
-// Instance webhook config routes (SPEC §2): set (flat or wrapped body; alias path) and find.
+// Instance webhook config routes (docs/api.md#webhook-config): set (flat or wrapped body; alias path) and find.
 // Thin: validate → SSRF check → storage → shape. The signing secret is never returned here.
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppBindings } from "../app-types.ts";

@@ -2,13 +2,12 @@
 // see, the Evolution error body schema, and the validation hook that turns zod issues into a
 // 400 naming each field. Pure: no I/O.
 import { z } from "@hono/zod-openapi";
-import { ApiError } from "../errors.ts";
+import { INSTANCE_NAME_CHARACTERS, INSTANCE_NAME_MAX_LENGTH, instanceNameProblem } from "../../protocol/instance.ts";
+import { badRequest } from "../errors.ts";
 
 /** Name of the OpenAPI security scheme for the `apikey` header. */
 export const API_KEY_SCHEME = "apikey";
 export const apiKeySecurity = [{ [API_KEY_SCHEME]: [] }];
-
-export const INSTANCE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 const requiredOr = (reason: string) => (issue: { input?: unknown }) => (issue.input === undefined ? "required" : reason);
 
@@ -16,10 +15,17 @@ export const booleanField = () => z.boolean({ error: requiredOr("must be true or
 
 export const instanceNameSchema = z
   .string({ error: requiredOr("must be a string") })
-  .min(1, { error: "must not be empty" })
-  .max(64, { error: "must be at most 64 characters" })
-  .regex(/^[A-Za-z0-9._-]*$/, { error: "may only contain letters, digits, '.', '_' and '-'" })
-  .openapi({ example: "sales", description: "1-64 characters of A-Za-z0-9._-" });
+  .superRefine((name, ctx) => {
+    const problem = instanceNameProblem(name);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .openapi({
+    example: "sales",
+    description: "1-64 characters of A-Za-z0-9._-",
+    minLength: 1,
+    maxLength: INSTANCE_NAME_MAX_LENGTH,
+    pattern: `^[${INSTANCE_NAME_CHARACTERS}]*$`,
+  });
 
 /** `{instance}` path parameter. Not validated beyond being a string: unknown names are a 404 after auth. */
 export const instanceParamsSchema = z.object({
@@ -106,6 +112,6 @@ export function validationHook(pick?: UnionBranchPicker) {
     if (result.success) return undefined;
     // zod-validator passes the raw input as `data` on failure too; the union picker needs it.
     const input = (result as { data?: unknown }).data;
-    throw new ApiError(400, formatIssues(result.error.issues, input, pick));
+    throw badRequest(formatIssues(result.error.issues, input, pick));
   };
 }

@@ -1,7 +1,7 @@
 // zod schemas and response views of the delivery log and webhook secret routes. Pure: no I/O.
 import { z } from "@hono/zod-openapi";
 import { SUBSCRIPTION_NAMES, WEBHOOK_EVENTS, canonicalSubscription } from "../events/names.ts";
-import type { DeliveryAttemptRow, DeliveryRow } from "../storage/schema-pipeline.ts";
+import type { DeliveryAttemptRow, DeliveryRow } from "../storage/schema.ts";
 
 const EVENT_VALUES = new Set<string>(Object.values(WEBHOOK_EVENTS));
 

@@ -1,4 +1,4 @@
-// Request/response schemas of the instance routes (SPEC §2, Evolution v1 shapes) and the
+// Request/response schemas of the instance routes (docs/api.md#create, Evolution v1 shapes) and the
 // functions that shape responses from stored rows. Pure: no I/O.
 import { z } from "@hono/zod-openapi";
 import type { InstanceRow } from "../storage/schema.ts";

@@ -1,7 +1,8 @@
 // Schemas and response shaping for the instance lifecycle routes (connect, connectionState,
 // restart, logout, refreshToken), Evolution v1 shapes. Pure: no I/O.
 import { z } from "@hono/zod-openapi";
-import type { ConnectionState, InstanceStatus } from "../protocol/commands.ts";
+import type { InstanceStatus } from "../../protocol/commands.ts";
+import { connectionStateSchema, type ConnectionState } from "../../protocol/instance.ts";
 import type { InstanceRow } from "../storage/schema.ts";
 
 /** Strips the `+` and spaces people paste with phone numbers. */
@@ -23,7 +24,7 @@ export const deleteInstanceQuerySchema = z.object({
     .openapi({ param: { name: "force", in: "query" }, description: "true: delete even when the connector is unreachable (its stored credentials may be left behind)" }),
 });
 
-const stateSchema = z.enum(["open", "connecting", "close"]);
+const stateSchema = connectionStateSchema;
 
 export const connectionStateResponseSchema = z
   .object({ instance: z.object({ instanceName: z.string(), state: stateSchema }) })

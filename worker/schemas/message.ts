@@ -1,7 +1,7 @@
 // Schemas of POST /message/sendText: Evolution v1 (`textMessage.text`, `options.quoted`) and v2
 // (`text`, `quoted`) bodies, and the number → JID normalisation. Pure: no I/O.
 import { z } from "@hono/zod-openapi";
-import { sendTextResponseSchema } from "../protocol/commands.ts";
+import { sendTextResponseSchema } from "../../protocol/commands.ts";
 
 export const MAX_TEXT_LENGTH = 65_536;
 

@@ -1,7 +1,8 @@
-// Request/response schemas of the webhook config routes (SPEC §2) and the normalisation of the
+// Request/response schemas of the webhook config routes (docs/api.md#webhook-config) and the normalisation of the
 // flat (seed) and wrapped (Evolution v2) bodies into one WebhookSettings. Pure: no I/O.
 import { z } from "@hono/zod-openapi";
 import { SUBSCRIPTION_NAMES, canonicalSubscription, type SubscriptionName } from "../events/names.ts";
+import { RESERVED_HEADER_NAMES } from "../delivery/request.ts";
 import { booleanField, instanceNameSchema, webhookUrlSchema, type UnionBranchPicker } from "./common.ts";
 
 /** The stored, canonical webhook configuration of one instance (the secret lives elsewhere). */
@@ -19,12 +20,6 @@ export const MAX_CUSTOM_HEADERS = 20;
 export const MAX_HEADER_NAME_LENGTH = 64;
 export const MAX_HEADER_VALUE_LENGTH = 1024;
 
-/** Headers a user may not set: the signature/system headers and hop-by-hop headers. */
-export const RESERVED_HEADER_NAMES = new Set([
-  "webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "content-length",
-  "host", "user-agent", "connection", "keep-alive", "transfer-encoding", "te", "trailer",
-  "upgrade", "expect", "proxy-connection", "content-encoding",
-]);
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
@@ -152,7 +147,7 @@ export const webhookViewSchema = z
 
 export type WebhookView = z.infer<typeof webhookViewSchema>;
 
-/** What find returns for an instance that never had a webhook set (SPEC §2). */
+/** What find returns for an instance that never had a webhook set (docs/api.md#webhook-config). */
 export const EMPTY_WEBHOOK_VIEW: WebhookView = { enabled: false, url: "", events: [], webhook_by_events: false, webhook_base64: false, headers: {} };
 
 export function toWebhookView(settings: WebhookSettings | undefined): WebhookView {

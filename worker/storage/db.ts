@@ -1,4 +1,5 @@
-// One drizzle handle per D1 binding.
+// One drizzle handle per D1 binding, and the one way to run a multi-statement write (D1 rejects BEGIN).
+import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "./schema.ts";
 
@@ -13,4 +14,10 @@ export function getDb(d1: D1Database): Db {
     handles.set(d1, db);
   }
   return db;
+}
+
+/** Runs `statements` as one db.batch (one D1 transaction: all or none); nothing to do for none. */
+export async function runBatch(db: Db, statements: BatchItem<"sqlite">[]): Promise<void> {
+  const [first, ...rest] = statements;
+  if (first) await db.batch([first, ...rest]);
 }

@@ -1,9 +1,13 @@
-// Instance queries. db first, domain rows out; no HTTP here.
-import { eq } from "drizzle-orm";
-import { timingSafeEqual } from "../protocol/signing.ts";
+// The `instances` table: lookups (by name, by token in constant time), create/delete, token
+// rotation and the state patches ingest applies. db first, domain rows out; no HTTP here.
+import { eq, inArray } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { timingSafeEqual } from "../../protocol/signing.ts";
 import type { WebhookSettings } from "../schemas/webhook.ts";
-import { getDb } from "./db.ts";
-import { instances, webhooks, type InstanceRow } from "./schema.ts";
+import type { InstanceStatePatch } from "../events/types.ts";
+import { getDb, type Db } from "./db.ts";
+import { jsonList } from "./json-rows.ts";
+import { instances, webhooks, type InstanceRow, type WebhookRow } from "./schema.ts";
 import { upsertWebhookStatement } from "./webhooks.ts";
 
 export async function findInstanceByName(d1: D1Database, name: string): Promise<InstanceRow | undefined> {
@@ -76,4 +80,53 @@ export async function deleteInstance(d1: D1Database, instanceId: string): Promis
     db.delete(webhooks).where(eq(webhooks.instanceId, instanceId)),
     db.delete(instances).where(eq(instances.id, instanceId)),
   ]);
+}
+
+/** Stores a fresh random token; the old one stops authenticating as soon as this returns. */
+export async function rotateInstanceToken(d1: D1Database, instance: InstanceRow, now: number): Promise<InstanceRow> {
+  const token = generateInstanceToken();
+  await getDb(d1).update(instances).set({ token, updatedAt: now }).where(eq(instances.id, instance.id)).run();
+  return { ...instance, token, updatedAt: now };
+}
+
+export interface InstanceUpdate {
+  instanceId: string;
+  connectorId?: string;
+  patch: InstanceStatePatch;
+}
+
+/** The state a connector event reports (connection, profile), for ingest's batch. */
+export function instanceUpdateStatement(db: Db, update: InstanceUpdate, now: number): BatchItem<"sqlite"> {
+  const { patch } = update;
+  return db
+    .update(instances)
+    .set({
+      status: patch.status,
+      statusReason: patch.statusReason,
+      ownerJid: patch.ownerJid,
+      profileName: patch.profileName,
+      profilePictureUrl: patch.profilePictureUrl,
+      connectorId: update.connectorId,
+      updatedAt: now,
+    })
+    .where(eq(instances.id, update.instanceId));
+}
+
+export interface InstanceRouting {
+  instance: InstanceRow;
+  webhook: WebhookRow | undefined;
+}
+
+/**
+ * Instances (with their webhook config, if any) by name, in one select; unknown names are absent.
+ * (Not part of a db.batch: drizzle maps a joined select in a D1 batch by column name, and
+ * instances and webhooks share names.)
+ */
+export async function findRoutingByNames(db: Db, names: string[]): Promise<Map<string, InstanceRouting>> {
+  const rows = await db
+    .select({ instance: instances, webhook: webhooks })
+    .from(instances)
+    .leftJoin(webhooks, eq(webhooks.instanceId, instances.id))
+    .where(inArray(instances.name, jsonList([...new Set(names)])));
+  return new Map(rows.map((row) => [row.instance.name, { instance: row.instance, webhook: row.webhook ?? undefined }]));
 }

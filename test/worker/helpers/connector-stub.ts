@@ -3,7 +3,7 @@
 // responses) and answers every other URL (webhook receivers) with 200.
 import { env } from "cloudflare:test";
 import { vi } from "vitest";
-import { connectorSignatureHeaders, verifyConnectorRequest } from "../../../worker/protocol/signing.ts";
+import { connectorSignatureHeaders, verifyConnectorRequest } from "../../../protocol/signing.ts";
 
 export const CONNECTOR_SECRET = "test-connector-secret-0123456789";
 export const CONNECTOR_URL = String(env.CONNECTOR_URL ?? "http://127.0.0.1:8788");

@@ -7,8 +7,8 @@ import { createApp } from "../../../worker/app.ts";
 import type { DeliveryJob, Env } from "../../../worker/env.ts";
 import { consumeDeliveryBatch, type ConsumerDeps } from "../../../worker/delivery/consumer.ts";
 import type { FetchFn } from "../../../worker/delivery/deliver.ts";
-import { connectorSignatureHeaders, generateWebhookSecret } from "../../../worker/protocol/signing.ts";
-import { INGEST_PATH, type ConnectorEvent } from "../../../worker/protocol/envelope.ts";
+import { connectorSignatureHeaders, generateWebhookSecret } from "../../../protocol/signing.ts";
+import { INGEST_PATH, type ConnectorEvent } from "../../../protocol/envelope.ts";
 import { getDb } from "../../../worker/storage/db.ts";
 import { instances, webhooks, deliveries, deliveryAttempts, type WebhookRow } from "../../../worker/storage/schema.ts";
 

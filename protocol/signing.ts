@@ -1,5 +1,5 @@
-// HMAC signing shared by the worker and the connector (SPEC §5) and the Standard Webhooks
-// signature on deliveries (SPEC §4). WebCrypto only, so it runs in workerd and Node 20 alike.
+// HMAC signing shared by the worker and the connector (docs/protocol.md#signing) and the Standard Webhooks
+// signature on deliveries (docs/delivery.md#signing). WebCrypto only, so it runs in workerd and Node 20 alike.
 // No I/O, no clock: callers pass the timestamp.
 
 const encoder = new TextEncoder();

@@ -1,15 +1,22 @@
-// Delivery state for the queue consumer, the DLQ and the cron sweep: claim + load a whole queue
-// batch (a lease so duplicate queue messages never send twice at once), record a batch's attempts
-// in one transaction, fail, sweep, prune. Set-based statements: a few D1 round trips per batch.
-import { and, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
+// The `deliveries` table: one event to one webhook, its id the stable `webhook-id`. The consumer's
+// lease (claim + load a whole queue batch), settled states, failing, the sweep's stuck rows,
+// pruning, and the delivery log (search, one delivery, redelivery). Set-based statements: a few
+// D1 round trips per queue batch (docs/delivery.md#consumer). db first; no HTTP here.
+import { and, desc, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
 import { getDb, type Db } from "./db.ts";
+import { listAttempts, type AttemptRecord } from "./delivery-attempts.ts";
 import { insertJsonRows, jsonList } from "./json-rows.ts";
-import { instances, webhooks, type InstanceRow, type WebhookRow } from "./schema.ts";
 import {
-  deliveries, deliveryAttempts, ingestedEvents, webhookEvents,
-  type DeliveryRow, type WebhookEventRow,
-} from "./schema-pipeline.ts";
+  deliveries, instances, webhookEvents, webhooks,
+  type DeliveryAttemptRow, type DeliveryRow, type DeliveryStatus, type DeliveryTarget,
+  type InstanceRow, type WebhookEventRow, type WebhookRow,
+} from "./schema.ts";
+
+export type NewDelivery = typeof deliveries.$inferInsert;
+
+export function insertDeliveriesStatements(db: Db, rows: NewDelivery[]) {
+  return insertJsonRows(db, deliveries, rows);
+}
 
 export interface DeliveryContext {
   delivery: DeliveryRow;
@@ -57,17 +64,6 @@ export async function claimAndLoadDeliveries(d1: D1Database, ids: string[], now:
   return { contexts, claimed: new Set(claimedRows.map((r) => r.id)) };
 }
 
-export interface AttemptRecord {
-  attempt: number;
-  startedAt: number;
-  url: string;
-  statusCode: number | null;
-  latencyMs: number;
-  outcome: "succeeded" | "retry" | "failed" | "gone";
-  error: string | null;
-  responseBody: string | null;
-}
-
 /** One attempt of one delivery and the delivery's state after it. */
 export interface SettledAttempt {
   deliveryId: string;
@@ -77,17 +73,8 @@ export interface SettledAttempt {
   lastError: string | null;
 }
 
-export interface BatchSettlement {
-  attempts: SettledAttempt[];
-  /** Claimed deliveries that could not be sent at all (target gone, URL refused): failed, no attempt. */
-  unsendable: { deliveryId: string; reason: string }[];
-  /** Instance webhooks that answered 410 Gone: disabled. */
-  disableWebhooksOf: string[];
-  now: number;
-}
-
 /** Every settled delivery's new state (lease released) in one `update … from json_each(?)`. */
-function updateStatesStatement(db: Db, settled: SettledAttempt[], now: number) {
+export function updateStatesStatement(db: Db, settled: SettledAttempt[], now: number) {
   const state = JSON.stringify(settled.map((s) => ({
     id: s.deliveryId, status: s.status, attempts: s.attempt.attempt, next_attempt_at: s.nextAttemptAt,
     last_status_code: s.attempt.statusCode, last_error: s.lastError, completed_at: s.status === "pending" ? null : now,
@@ -104,23 +91,7 @@ function updateStatesStatement(db: Db, settled: SettledAttempt[], now: number) {
     .where(eq(deliveries.id, sql`u.id`));
 }
 
-/**
- * Stores a consumer batch's outcome in one db.batch (one transaction): every attempt, every
- * delivery's new state (lease released), the unsendable ones failed, 410'd webhooks disabled.
- */
-export async function recordBatchSettlement(d1: D1Database, settlement: BatchSettlement): Promise<void> {
-  const db = getDb(d1);
-  const { now } = settlement;
-  const statements: BatchItem<"sqlite">[] = insertJsonRows(db, deliveryAttempts, settlement.attempts.map((s) => ({ deliveryId: s.deliveryId, ...s.attempt })));
-  if (settlement.attempts.length) statements.push(updateStatesStatement(db, settlement.attempts, now));
-  for (const { deliveryId, reason } of settlement.unsendable) statements.push(failPendingStatement(db, [deliveryId], reason, now));
-  const gone = [...new Set(settlement.disableWebhooksOf)];
-  if (gone.length) statements.push(db.update(webhooks).set({ enabled: false, updatedAt: now }).where(inArray(webhooks.instanceId, jsonList(gone))));
-  const [first, ...rest] = statements;
-  if (first) await db.batch([first, ...rest]);
-}
-
-function failPendingStatement(db: Db, ids: string[], reason: string, now: number) {
+export function failPendingStatement(db: Db, ids: string[], reason: string, now: number) {
   return db
     .update(deliveries)
     .set({ status: "failed", lastError: reason, lockedUntil: null, updatedAt: now, completedAt: now })
@@ -159,29 +130,79 @@ export async function takeStuckDeliveries(d1: D1Database, now: number, graceMs: 
   return rows.map((r) => r.id);
 }
 
-/**
- * Retention: succeeded deliveries completed before `before` (with their attempts), events left
- * without deliveries, and dedup ids older than `dedupBefore`. Bounded by `limit` per run.
- */
-export async function pruneOldRows(d1: D1Database, before: number, dedupBefore: number, limit: number): Promise<void> {
-  const db = getDb(d1);
+/** Succeeded deliveries completed before `before` (their attempts cascade), at most `limit`. */
+export function pruneSucceededStatement(db: Db, before: number, limit: number) {
   const old = db
     .select({ id: deliveries.id })
     .from(deliveries)
     .where(and(eq(deliveries.status, "succeeded"), lt(deliveries.completedAt, before)))
     .limit(limit);
-  const oldDedup = db.select({ id: ingestedEvents.id }).from(ingestedEvents).where(lt(ingestedEvents.receivedAt, dedupBefore)).limit(limit);
-  const orphans = db
-    .select({ id: webhookEvents.id })
-    .from(webhookEvents)
+  return db.delete(deliveries).where(inArray(deliveries.id, old));
+}
+
+// The delivery log as the API reads it (newest first, id cursor); redelivery keeps the id, so the
+// receiver sees the same webhook-id.
+
+export interface DeliveryScope {
+  instanceId: string;
+  /** Instance tokens see only their own webhook's deliveries; the global key also sees global ones. */
+  targets: DeliveryTarget[];
+}
+
+export interface DeliverySearch {
+  status?: DeliveryStatus;
+  event?: string;
+  /** Created at or after, ms. */
+  since?: number;
+  /** Return deliveries older than this id (the previous page's nextCursor). */
+  cursor?: string;
+  limit: number;
+}
+
+function scopeFilter(scope: DeliveryScope) {
+  return and(eq(deliveries.instanceId, scope.instanceId), inArray(deliveries.target, scope.targets));
+}
+
+/** One page, newest first; `nextCursor` is set when more may follow. */
+export async function searchDeliveries(d1: D1Database, scope: DeliveryScope, search: DeliverySearch): Promise<{ items: DeliveryRow[]; nextCursor: string | null }> {
+  const rows = await getDb(d1)
+    .select()
+    .from(deliveries)
     .where(and(
-      lt(webhookEvents.createdAt, before),
-      sql`not exists (select 1 from ${deliveries} where ${deliveries.eventId} = ${webhookEvents.id})`,
+      scopeFilter(scope),
+      search.status ? eq(deliveries.status, search.status) : undefined,
+      search.event ? eq(deliveries.event, search.event) : undefined,
+      search.since !== undefined ? gte(deliveries.createdAt, search.since) : undefined,
+      search.cursor ? lt(deliveries.id, search.cursor) : undefined,
     ))
-    .limit(limit);
-  await db.batch([
-    db.delete(deliveries).where(inArray(deliveries.id, old)),
-    db.delete(webhookEvents).where(inArray(webhookEvents.id, orphans)),
-    db.delete(ingestedEvents).where(inArray(ingestedEvents.id, oldDedup)),
-  ]);
+    .orderBy(desc(deliveries.id))
+    .limit(search.limit + 1);
+  const items = rows.slice(0, search.limit);
+  return { items, nextCursor: rows.length > search.limit ? (items.at(-1)?.id ?? null) : null };
+}
+
+export async function findDeliveryWithAttempts(
+  d1: D1Database,
+  scope: DeliveryScope,
+  deliveryId: string,
+): Promise<{ delivery: DeliveryRow; attempts: DeliveryAttemptRow[] } | undefined> {
+  const db = getDb(d1);
+  const delivery = await db.select().from(deliveries).where(and(scopeFilter(scope), eq(deliveries.id, deliveryId))).get();
+  if (!delivery) return undefined;
+  return { delivery, attempts: await listAttempts(db, deliveryId) };
+}
+
+export type RequeueResult = "requeued" | "not_found" | "pending";
+
+/** A succeeded or failed delivery goes back to pending with a fresh attempt budget. */
+export async function requeueDelivery(d1: D1Database, scope: DeliveryScope, deliveryId: string, now: number): Promise<RequeueResult> {
+  const db = getDb(d1);
+  const result = await db
+    .update(deliveries)
+    .set({ status: "pending", attempts: 0, nextAttemptAt: now, lockedUntil: null, completedAt: null, updatedAt: now })
+    .where(and(scopeFilter(scope), eq(deliveries.id, deliveryId), ne(deliveries.status, "pending")))
+    .run();
+  if (result.meta.changes === 1) return "requeued";
+  const existing = await db.select({ id: deliveries.id }).from(deliveries).where(and(scopeFilter(scope), eq(deliveries.id, deliveryId))).get();
+  return existing ? "pending" : "not_found";
 }

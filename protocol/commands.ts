@@ -1,9 +1,8 @@
-// Worker → connector commands (SPEC §5), defined once for both sides. Every request is signed
+// Worker → connector commands (docs/protocol.md#commands), defined once for both sides. Every request is signed
 // with CONNECTOR_SECRET like ingest (a GET or DELETE signs the empty body). zod only; no I/O.
 import { z } from "zod";
+import { connectionStateSchema } from "./instance.ts";
 
-export const connectionStateSchema = z.enum(["open", "connecting", "close"]);
-export type ConnectionState = z.infer<typeof connectionStateSchema>;
 
 export const qrSchema = z.object({
   /** Raw QR string Baileys emitted. */

@@ -1,8 +1,7 @@
-// The connector → worker ingest envelope (SPEC §5), defined once: the worker validates with it,
+// The connector → worker ingest envelope (docs/protocol.md#envelope), defined once: the worker validates with it,
 // the connector builds batches with it. zod only; no I/O.
 import { z } from "zod";
-
-export const INSTANCE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+import { instanceNameProblem } from "./instance.ts";
 export const MAX_EVENTS_PER_BATCH = 500;
 export const MAX_BATCH_BYTES = 5 * 1024 * 1024;
 /**
@@ -18,7 +17,10 @@ export const MAX_MEDIA_BASE64_SOURCE_BYTES = Math.floor(((MAX_EVENT_PAYLOAD_BYTE
 
 export const instanceNameSchema = z
   .string({ error: "must be a string" })
-  .regex(INSTANCE_NAME_PATTERN, { error: "must be 1-64 characters of A-Z a-z 0-9 . _ -" });
+  .check((ctx) => {
+    const problem = instanceNameProblem(ctx.value);
+    if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
+  });
 
 export const connectorEventSchema = z.object({
   /** Unique per event and stable across resends (the worker dedups by it). */

@@ -1,21 +1,21 @@
-// Signed command transport to the connector (SPEC §5): signs every request, verifies every
+// Signed command transport to the connector (docs/protocol.md#commands): signs every request, verifies every
 // response signature, enforces a hard timeout and validates bodies with the shared schemas.
-// Knows nothing about routes or instance semantics; worker/connector/commands.ts does.
+// Knows nothing about routes or instance semantics; instance-commands.ts does.
 import type { z } from "zod";
 import type { Config } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { log } from "../log.ts";
-import { commandErrorSchema } from "../protocol/commands.ts";
+import { commandErrorSchema } from "../../protocol/commands.ts";
 import {
   CONNECTOR_SIGNATURE_HEADER,
   CONNECTOR_TIMESTAMP_HEADER,
   connectorSignatureHeaders,
   verifyConnectorRequest,
-} from "../protocol/signing.ts";
+} from "../../protocol/signing.ts";
 
 export type Fetcher = (input: string, init: RequestInit) => Promise<Response>;
 
-export interface ConnectorDeps {
+export interface ConnectorClient {
   config: Config;
   /** Defaults to the global fetch, looked up per call (tests replace it). */
   fetcher?: Fetcher;
@@ -43,7 +43,7 @@ export type CommandResult<T> = { ok: true; data: T } | CommandRejection;
 
 const MAX_ERROR_TEXT = 200;
 
-export const unreachable = (reason: string) => new ApiError(503, `Connector unreachable: ${reason}`);
+export const unreachable = (reason: string) => new ApiError("CONNECTOR_UNAVAILABLE", `Connector unreachable: ${reason}`);
 
 function rejectOnAbort(signal: AbortSignal, timeoutMs: number): Promise<never> {
   return new Promise((_, reject) => {
@@ -54,7 +54,7 @@ function rejectOnAbort(signal: AbortSignal, timeoutMs: number): Promise<never> {
 }
 
 /** fetch + read the whole body, raced against the timeout so a stuck connector never hangs us. */
-async function exchange(deps: ConnectorDeps, url: string, init: RequestInit): Promise<{ res: Response; text: string }> {
+async function exchange(deps: ConnectorClient, url: string, init: RequestInit): Promise<{ res: Response; text: string }> {
   const timeoutMs = deps.config.connectorCommandTimeoutMs;
   const signal = AbortSignal.timeout(timeoutMs);
   const fetcher: Fetcher = deps.fetcher ?? ((input, requestInit) => fetch(input, requestInit));
@@ -77,7 +77,7 @@ async function exchange(deps: ConnectorDeps, url: string, init: RequestInit): Pr
   return Promise.race([attempt, rejectOnAbort(signal, timeoutMs)]);
 }
 
-async function verifyResponse(deps: ConnectorDeps, command: string, res: Response, text: string, now: number): Promise<void> {
+async function verifyResponse(deps: ConnectorClient, command: string, res: Response, text: string, now: number): Promise<void> {
   const check = await verifyConnectorRequest(
     deps.config.connectorSecret,
     res.headers.get(CONNECTOR_TIMESTAMP_HEADER),
@@ -87,11 +87,11 @@ async function verifyResponse(deps: ConnectorDeps, command: string, res: Respons
   );
   if (res.status === 401) {
     log.warn("connector_rejected_signature", { command, responseSignature: check.ok ? "valid" : check.reason });
-    throw new ApiError(502, "Connector rejected the worker's signature: CONNECTOR_SECRET must be the same on the worker and the connector");
+    throw new ApiError("CONNECTOR_BAD_ANSWER", "Connector rejected the worker's signature: CONNECTOR_SECRET must be the same on the worker and the connector");
   }
   if (!check.ok) {
     log.warn("connector_bad_response_signature", { command, status: res.status, reason: check.reason });
-    throw new ApiError(502, `Connector response signature is ${check.reason === "missing" ? "missing" : "invalid"} (${check.reason}): check CONNECTOR_SECRET on both sides`);
+    throw new ApiError("CONNECTOR_BAD_ANSWER", `Connector response signature is ${check.reason === "missing" ? "missing" : "invalid"} (${check.reason}): check CONNECTOR_SECRET on both sides`);
   }
 }
 
@@ -110,7 +110,7 @@ function toResult<T>(command: CommandRequest<T>, status: number, text: string): 
     if (parsed.success) return { ok: true, data: parsed.data };
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? `"${issue.path.join(".")}" ` : "";
-    throw new ApiError(502, `Connector sent an unexpected ${command.name} response: ${where}${issue?.message ?? "not JSON"}`);
+    throw new ApiError("CONNECTOR_BAD_ANSWER", `Connector sent an unexpected ${command.name} response: ${where}${issue?.message ?? "not JSON"}`);
   }
   const error = commandErrorSchema.safeParse(json);
   if (error.success) return { ok: false, status, ...error.data };
@@ -118,7 +118,7 @@ function toResult<T>(command: CommandRequest<T>, status: number, text: string): 
 }
 
 /** Sends one signed command. Throws ApiError 503 (unreachable/timeout) or 502 (bad signature/body). */
-export async function sendCommand<T>(deps: ConnectorDeps, command: CommandRequest<T>): Promise<CommandResult<T>> {
+export async function sendCommand<T>(deps: ConnectorClient, command: CommandRequest<T>): Promise<CommandResult<T>> {
   const baseUrl = deps.config.connectorUrl;
   if (!baseUrl) throw unreachable("CONNECTOR_URL is not set");
   const now = deps.now ?? Date.now;
@@ -133,6 +133,6 @@ export async function sendCommand<T>(deps: ConnectorDeps, command: CommandReques
 
 /** The generic mapping for a rejection no command-specific rule handled. */
 export function rejectionError(command: string, rejection: CommandRejection): ApiError {
-  if (rejection.status === 503) return new ApiError(503, `Connector unavailable: ${rejection.message}`);
-  return new ApiError(502, `Connector could not ${command} (${rejection.status} ${rejection.error}): ${rejection.message}`);
+  if (rejection.status === 503) return new ApiError("CONNECTOR_UNAVAILABLE", `Connector unavailable: ${rejection.message}`);
+  return new ApiError("CONNECTOR_BAD_ANSWER", `Connector could not ${command} (${rejection.status} ${rejection.error}): ${rejection.message}`);
 }

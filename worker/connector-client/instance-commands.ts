@@ -1,7 +1,7 @@
 // Typed connector commands (COMMAND_PATHS) and how their error answers map to API errors.
 // A 404 from the connector means "no session for this instance"; 409 means "not connected".
 import { z } from "zod";
-import { ApiError } from "../errors.ts";
+import { badRequest, notConnected } from "../errors.ts";
 import {
   COMMAND_METHODS,
   COMMAND_PATHS,
@@ -9,14 +9,12 @@ import {
   sendTextResponseSchema,
   type InstanceStatus,
   type sendTextRequestSchema,
-} from "../protocol/commands.ts";
-import { rejectionError, sendCommand, type CommandRejection, type ConnectorDeps } from "./client.ts";
+} from "../../protocol/commands.ts";
+import { rejectionError, sendCommand, type CommandRejection, type ConnectorClient } from "./transport.ts";
 
 export type SendTextRequest = z.input<typeof sendTextRequestSchema>;
 export type SentMessage = z.infer<typeof sendTextResponseSchema>;
 
-/** Evolution's answer when an action needs a connected instance. */
-export const notConnected = (name: string) => new ApiError(400, [`The "${name}" instance is not connected`]);
 
 /** Logout and remove answer with a small status body; only the signature and status matter. */
 const acknowledgementSchema = z.unknown();
@@ -24,7 +22,7 @@ const acknowledgementSchema = z.unknown();
 const isNoSession = (r: CommandRejection) => r.status === 404 || r.status === 409;
 
 /** Live state; an instance the connector has no session for is `close`. */
-export async function fetchConnectorState(deps: ConnectorDeps, name: string): Promise<InstanceStatus> {
+export async function fetchConnectorState(deps: ConnectorClient, name: string): Promise<InstanceStatus> {
   const result = await sendCommand(deps, { name: "read state", method: COMMAND_METHODS.state, path: COMMAND_PATHS.state(name), schema: instanceStatusSchema });
   if (result.ok) return result.data;
   if (result.status === 404) return { instance: name, state: "close" };
@@ -32,7 +30,7 @@ export async function fetchConnectorState(deps: ConnectorDeps, name: string): Pr
 }
 
 /** Starts (or reuses) the socket; the connector waits briefly for a QR, a pairing code or open. */
-export async function connectOnConnector(deps: ConnectorDeps, name: string, number?: string): Promise<InstanceStatus> {
+export async function connectOnConnector(deps: ConnectorClient, name: string, number?: string): Promise<InstanceStatus> {
   const result = await sendCommand(deps, {
     name: "connect",
     method: COMMAND_METHODS.connect,
@@ -44,14 +42,14 @@ export async function connectOnConnector(deps: ConnectorDeps, name: string, numb
   throw rejectionError("connect", result);
 }
 
-export async function restartOnConnector(deps: ConnectorDeps, name: string): Promise<InstanceStatus> {
+export async function restartOnConnector(deps: ConnectorClient, name: string): Promise<InstanceStatus> {
   const result = await sendCommand(deps, { name: "restart", method: COMMAND_METHODS.restart, path: COMMAND_PATHS.restart(name), schema: instanceStatusSchema });
   if (result.ok) return result.data;
   throw rejectionError("restart", result);
 }
 
 /** Logs the WhatsApp session out; 400 (Evolution) when it is not connected. */
-export async function logoutOnConnector(deps: ConnectorDeps, name: string): Promise<void> {
+export async function logoutOnConnector(deps: ConnectorClient, name: string): Promise<void> {
   const result = await sendCommand(deps, { name: "logout", method: COMMAND_METHODS.logout, path: COMMAND_PATHS.logout(name), schema: acknowledgementSchema });
   if (result.ok) return;
   if (isNoSession(result)) throw notConnected(name);
@@ -59,13 +57,13 @@ export async function logoutOnConnector(deps: ConnectorDeps, name: string): Prom
 }
 
 /** Logs out if needed and wipes the credentials; an unknown instance is already removed. */
-export async function removeOnConnector(deps: ConnectorDeps, name: string): Promise<void> {
+export async function removeOnConnector(deps: ConnectorClient, name: string): Promise<void> {
   const result = await sendCommand(deps, { name: "remove", method: COMMAND_METHODS.remove, path: COMMAND_PATHS.remove(name), schema: acknowledgementSchema });
   if (result.ok || result.status === 404) return;
   throw rejectionError("remove the instance", result);
 }
 
-export async function sendTextOnConnector(deps: ConnectorDeps, name: string, request: SendTextRequest): Promise<SentMessage> {
+export async function sendTextOnConnector(deps: ConnectorClient, name: string, request: SendTextRequest): Promise<SentMessage> {
   const result = await sendCommand(deps, {
     name: "send text",
     method: COMMAND_METHODS.sendText,
@@ -75,6 +73,6 @@ export async function sendTextOnConnector(deps: ConnectorDeps, name: string, req
   });
   if (result.ok) return result.data;
   if (isNoSession(result)) throw notConnected(name);
-  if (result.status === 400) throw new ApiError(400, [result.message]);
+  if (result.status === 400) throw badRequest([result.message]);
   throw rejectionError("send the message", result);
 }

@@ -1,0 +1,70 @@
+// The pipeline's multi-table writes, each one D1 transaction (db.batch): an ingest or emit
+// batch's rows, a consumer batch's settlement, and housekeeping's prune. Composes the per-table
+// statements of worker/storage/; decides nothing (ingest, settle and sweep do).
+import { getDb, runBatch } from "../storage/db.ts";
+import {
+  failPendingStatement, insertDeliveriesStatements, pruneSucceededStatement, updateStatesStatement,
+  type NewDelivery, type SettledAttempt,
+} from "../storage/deliveries.ts";
+import { insertAttemptsStatements } from "../storage/delivery-attempts.ts";
+import { insertIngestedEventsStatements, pruneIngestedEventsStatement, type NewIngestedEvent } from "../storage/ingested-events.ts";
+import { instanceUpdateStatement, type InstanceUpdate } from "../storage/instances.ts";
+import { insertWebhookEventsStatements, pruneOrphanEventsStatement, type NewWebhookEvent } from "../storage/webhook-events.ts";
+import { disableWebhooksStatement } from "../storage/webhooks.ts";
+
+export interface PipelineWrite {
+  ingested: NewIngestedEvent[];
+  events: NewWebhookEvent[];
+  deliveries: NewDelivery[];
+  instanceUpdates: InstanceUpdate[];
+  now: number;
+}
+
+/** Stores everything in one db.batch (one transaction): all of it or none of it. Rows go in as JSON params. */
+export async function storePipelineWrite(d1: D1Database, write: PipelineWrite): Promise<void> {
+  const db = getDb(d1);
+  await runBatch(db, [
+    ...insertIngestedEventsStatements(db, write.ingested),
+    ...insertWebhookEventsStatements(db, write.events),
+    ...insertDeliveriesStatements(db, write.deliveries),
+    ...write.instanceUpdates.map((u) => instanceUpdateStatement(db, u, write.now)),
+  ]);
+}
+
+export interface BatchSettlement {
+  attempts: SettledAttempt[];
+  /** Claimed deliveries that could not be sent at all (target gone, URL refused): failed, no attempt. */
+  unsendable: { deliveryId: string; reason: string }[];
+  /** Instance webhooks that answered 410 Gone: disabled. */
+  disableWebhooksOf: string[];
+  now: number;
+}
+
+/**
+ * Stores a consumer batch's outcome in one db.batch (one transaction): every attempt, every
+ * delivery's new state (lease released), the unsendable ones failed, 410'd webhooks disabled.
+ */
+export async function recordBatchSettlement(d1: D1Database, settlement: BatchSettlement): Promise<void> {
+  const db = getDb(d1);
+  const { now, attempts } = settlement;
+  const gone = [...new Set(settlement.disableWebhooksOf)];
+  await runBatch(db, [
+    ...insertAttemptsStatements(db, attempts),
+    ...(attempts.length ? [updateStatesStatement(db, attempts, now)] : []),
+    ...settlement.unsendable.map(({ deliveryId, reason }) => failPendingStatement(db, [deliveryId], reason, now)),
+    ...(gone.length ? [disableWebhooksStatement(db, gone, now)] : []),
+  ]);
+}
+
+/**
+ * Retention: succeeded deliveries completed before `before` (with their attempts), events left
+ * without deliveries, and dedup ids older than `dedupBefore`. Each bounded by `limit` per run.
+ */
+export async function pruneOldRows(d1: D1Database, before: number, dedupBefore: number, limit: number): Promise<void> {
+  const db = getDb(d1);
+  await runBatch(db, [
+    pruneSucceededStatement(db, before, limit),
+    pruneOrphanEventsStatement(db, before, limit),
+    pruneIngestedEventsStatement(db, dedupBefore, limit),
+  ]);
+}

@@ -1,0 +1,30 @@
+// The `ingested_events` table: connector event ids already accepted, so ingest is idempotent by
+// id. Kept for the dedup window only (docs/delivery.md#retention). db first; no HTTP here.
+import { inArray, lt } from "drizzle-orm";
+import type { Db } from "./db.ts";
+import { insertJsonRows, jsonList } from "./json-rows.ts";
+import { ingestedEvents } from "./schema.ts";
+
+export type NewIngestedEvent = typeof ingestedEvents.$inferInsert;
+
+/** The ids among `ids` accepted before: one select, whatever the batch size. */
+export async function findSeenEventIds(db: Db, ids: string[]): Promise<Set<string>> {
+  const rows = await db.select({ id: ingestedEvents.id }).from(ingestedEvents).where(inArray(ingestedEvents.id, jsonList([...new Set(ids)])));
+  return new Set(rows.map((r) => r.id));
+}
+
+export function insertIngestedEventsStatements(db: Db, rows: NewIngestedEvent[]) {
+  return insertJsonRows(db, ingestedEvents, rows);
+}
+
+/** True for the error D1 raises when a concurrent request stored the same event id first. */
+export function isUniqueViolation(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error);
+  return /UNIQUE constraint failed/i.test(text);
+}
+
+/** Dedup ids received before `before`, at most `limit` of them. */
+export function pruneIngestedEventsStatement(db: Db, before: number, limit: number) {
+  const old = db.select({ id: ingestedEvents.id }).from(ingestedEvents).where(lt(ingestedEvents.receivedAt, before)).limit(limit);
+  return db.delete(ingestedEvents).where(inArray(ingestedEvents.id, old));
+}
