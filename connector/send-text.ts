@@ -17,12 +17,21 @@ export type SentMessage = {
   message: Record<string, unknown> | null;
   messageTimestamp: number;
   status: string;
+  quoteDropped?: true;
 };
 
-/** A quoted message: the stored one when known, else a minimal stand-in carrying just the id. */
-function quotedMessage(session: InstanceSession, jid: string, quotedId: string): WAMessage {
-  return session.ctx.messages.find(quotedId) ?? { key: { remoteJid: jid, id: quotedId, fromMe: false }, message: { conversation: "" } };
+/**
+ * The message to quote, only when the instance knows it: a made-up stand-in (`fromMe: false`,
+ * empty text) showed recipients a broken quote, so an unknown id is sent without one.
+ */
+function knownQuote(session: InstanceSession, quotedId: string | null | undefined): { quoted?: WAMessage; quoteDropped: boolean } {
+  if (!quotedId) return { quoteDropped: false };
+  const quoted = session.ctx.messages.find(quotedId);
+  if (quoted) return { quoted, quoteDropped: false };
+  session.ctx.logger.info({ quotedId }, "quoted message unknown, sent without the quote");
+  return { quoteDropped: true };
 }
+
 
 function statusName(status: unknown): string {
   if (typeof status === "string") return status;
@@ -48,9 +57,9 @@ export async function sendText(session: InstanceSession, input: SendTextInput): 
   const id = generateMessageIDV2(sock.user?.id);
   session.ctx.messages.markApiSend(id);
   let sent: WAMessage | undefined;
+  const { quoted, quoteDropped } = knownQuote(session, input.quotedId);
   try {
     await ensureGroupMetadata(session.ctx, sock, input.jid);
-    const quoted = input.quotedId ? quotedMessage(session, input.jid, input.quotedId) : undefined;
     sent = await sock.sendMessage(input.jid, { text: input.text }, { messageId: id, ...(quoted ? { quoted } : {}) });
   } catch (error) {
     session.ctx.messages.unmarkApiSend(id);
@@ -60,5 +69,5 @@ export async function sendText(session: InstanceSession, input: SendTextInput): 
   session.ctx.messages.remember(sent);
   const wire = toJsonSafe(sent) as Record<string, unknown>;
   await session.enqueue(() => session.forward("message.sent", { message: wire }));
-  return toSentMessage(wire);
+  return quoteDropped ? { ...toSentMessage(wire), quoteDropped: true } : toSentMessage(wire);
 }

@@ -41,6 +41,8 @@ export const sendTextResponseSchema = z.object({
   message: z.record(z.string(), z.unknown()).nullish(),
   messageTimestamp: z.number(),
   status: z.string(),
+  /** True when `quotedId` named a message the instance does not know: the text went out without a quote. */
+  quoteDropped: z.boolean().optional(),
 });
 
 /** Error body the connector answers with on 4xx/5xx. */
