@@ -62,6 +62,8 @@ const envSchema = z.object({
   OUTBOX_MAX_EVENTS: integer(1_000_000, 1),
   OUTBOX_MAX_BYTES: integer(1024 * 1024 * 1024, 1024),
   // Larger media would make its message too big for the worker to store with its base64.
+  SENT_MESSAGES_MAX_AGE_DAYS: integer(7, 1).pipe(z.number().max(365)),
+  SENT_MESSAGES_MAX_PER_INSTANCE: integer(50_000, 100),
   MEDIA_MAX_BYTES: integer(MAX_MEDIA_BASE64_SOURCE_BYTES, 0).pipe(
     z.number().max(MAX_MEDIA_BASE64_SOURCE_BYTES, { error: `must be at most ${MAX_MEDIA_BASE64_SOURCE_BYTES} (base64 must fit the worker's stored event)` }),
   ),
@@ -80,6 +82,8 @@ export type ConnectorConfig = {
   outboxMaxEvents: number;
   outboxMaxBytes: number;
   mediaMaxBytes: number;
+  /** Bounds of the on-disk store of sent messages (getMessage for retry receipts, quoting). */
+  sentMessages: { maxAgeMs: number; maxPerInstance: number };
   tuning: ConnectorTuning;
 };
 
@@ -115,6 +119,7 @@ export function parseConfig(env: Record<string, string | undefined>, tuning: Par
     outboxMaxEvents: e.OUTBOX_MAX_EVENTS,
     outboxMaxBytes: e.OUTBOX_MAX_BYTES,
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
+    sentMessages: { maxAgeMs: e.SENT_MESSAGES_MAX_AGE_DAYS * 24 * 60 * 60 * 1000, maxPerInstance: e.SENT_MESSAGES_MAX_PER_INSTANCE },
     tuning: { ...DEFAULT_TUNING, ...tuning },
   };
 }

@@ -72,6 +72,7 @@ export class InstanceRegistry {
       this.sessions.delete(name);
     }
     this.deps.authStore.wipe(name);
+    this.deps.sentMessages.wipe(name);
   }
 
   async shutdown(): Promise<void> {

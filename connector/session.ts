@@ -13,13 +13,14 @@ import {
 import type { Logger } from "pino";
 import type { InstanceStatus } from "../protocol/commands.ts";
 import type { SqliteAuthStore } from "./auth-store.ts";
+import type { SentMessageStore } from "./sent-messages.ts";
 import { isPaired } from "./auth-store.ts";
 import type { ConnectorConfig } from "./config.ts";
 import { qrDataUrl } from "./event-enrich.ts";
 import { toJsonSafe } from "./json-safe.ts";
 import { splitPayload } from "./split-event.ts";
 import { MAX_EVENT_PAYLOAD_BYTES } from "../protocol/envelope.ts";
-import { BoundedCache, MessageStore } from "./memory-cache.ts";
+import { BoundedCache, MessageStore, type MessageBacking } from "./memory-cache.ts";
 import type { NewEvent } from "./outbox.ts";
 import { backoffDelay, decideReconnect, disconnectInfo } from "./reconnect-policy.ts";
 import { SessionStatus } from "./session-status.ts";
@@ -31,6 +32,7 @@ export type SessionDeps = {
   logger: Logger;
   baileysLogger: Logger;
   authStore: SqliteAuthStore;
+  sentMessages: SentMessageStore;
   /** Durably stores events (the outbox); throws only if the disk fails. */
   emit: (events: NewEvent[]) => void;
   socketFactory: SocketFactory;
@@ -57,7 +59,7 @@ export class InstanceSession {
     private readonly deps: SessionDeps,
   ) {
     this.ctx = {
-      messages: new MessageStore(),
+      messages: new MessageStore(this.sentMessageBacking()),
       groups: new BoundedCache<GroupMetadata>(500, 60 * 60 * 1000, deps.now),
       downloadMedia: deps.downloadMedia,
       mediaMaxBytes: deps.config.mediaMaxBytes,
@@ -170,7 +172,23 @@ export class InstanceSession {
 
   wipeCreds(): void {
     this.deps.authStore.wipe(this.name);
+    this.deps.sentMessages.wipe(this.name);
     this.auth = undefined;
+  }
+
+  /** This instance's slice of the on-disk sent-message store; a disk error is logged, never thrown into a send. */
+  private sentMessageBacking(): MessageBacking {
+    const { sentMessages, logger } = this.deps;
+    return {
+      save: (message) => {
+        try {
+          sentMessages.save(this.name, message);
+        } catch (error) {
+          logger.error({ messageId: message.key?.id, err: errorMessage(error) }, "saving a sent message failed");
+        }
+      },
+      find: (id) => sentMessages.find(this.name, id),
+    };
   }
 
   /** A socket, a pending reconnect, or saved paired credentials: something logout can end. */
