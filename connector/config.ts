@@ -56,6 +56,11 @@ const envSchema = z.object({
   CONNECTOR_PORT: integer(8788, 0).pipe(z.number().max(65535)),
   CONNECTOR_HOST: z.string().min(1).default("127.0.0.1"),
   DATA_DIR: z.string().min(1).default("./.data/connector"),
+  WA_VERSION: z
+    .string()
+    .regex(/^\d{1,9}\.\d{1,9}\.\d{1,12}$/, { error: "must be a WhatsApp Web version like 2.3000.1043857760" })
+    .transform((v) => v.split(".").map(Number) as WaVersion)
+    .optional(),
   WA_WEBSOCKET_URL: z.url({ protocol: /^wss?$/, error: "must be a ws:// or wss:// URL" }).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   BAILEYS_LOG_LEVEL: z.enum(LOG_LEVELS).default("error"),
@@ -69,6 +74,9 @@ const envSchema = z.object({
   ),
 });
 
+/** WhatsApp Web version `[major, minor, build]` as Baileys' `version` option takes it. */
+export type WaVersion = [number, number, number];
+
 export type ConnectorConfig = {
   workerUrl: string;
   connectorSecret: string;
@@ -77,6 +85,8 @@ export type ConnectorConfig = {
   host: string;
   dataDir: string;
   waWebSocketUrl: string | undefined;
+  /** Overrides the WA Web version bundled with Baileys (WhatsApp rejects outdated ones with 405). */
+  waVersion: WaVersion | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
   baileysLogLevel: (typeof LOG_LEVELS)[number];
   outboxMaxEvents: number;
@@ -114,6 +124,7 @@ export function parseConfig(env: Record<string, string | undefined>, tuning: Par
     host: e.CONNECTOR_HOST,
     dataDir: e.DATA_DIR,
     waWebSocketUrl: e.WA_WEBSOCKET_URL,
+    waVersion: e.WA_VERSION,
     logLevel: e.LOG_LEVEL,
     baileysLogLevel: e.BAILEYS_LOG_LEVEL,
     outboxMaxEvents: e.OUTBOX_MAX_EVENTS,

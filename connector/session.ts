@@ -3,6 +3,7 @@
 // handler guarded; creds are saved and never forwarded; reconnects follow reconnect-policy.ts.
 import {
   Browsers,
+  DEFAULT_CONNECTION_CONFIG,
   jidNormalizedUser,
   type AuthenticationState,
   type BaileysEventMap,
@@ -231,7 +232,7 @@ export class InstanceSession {
   }
 
   private socketConfig(auth: AuthenticationState): UserFacingSocketConfig {
-    const { waWebSocketUrl } = this.deps.config;
+    const { waWebSocketUrl, waVersion } = this.deps.config;
     return {
       auth,
       logger: this.deps.baileysLogger,
@@ -242,6 +243,7 @@ export class InstanceSession {
       cachedGroupMetadata: async (jid) => this.ctx.groups.get<GroupMetadata>(jid),
       msgRetryCounterCache: this.retryCounter,
       ...(waWebSocketUrl ? { waWebSocketUrl } : {}),
+      ...(waVersion ? { version: waVersion } : {}),
     };
   }
 
@@ -327,9 +329,19 @@ export class InstanceSession {
     this.resetBackoffIfStable();
     const retryInMs = decision.action === "reconnect-backoff" ? this.scheduleReconnect() : undefined;
     const log = decision.action === "reconnect-now" ? "info" : decision.action === "reconnect-backoff" ? "warn" : "error";
-    this.deps.logger[log]({ statusCode, reason: message, action: decision.action, retryInMs }, "connection closed");
+    if (decision.action === "version-rejected") this.logVersionRejected();
+    else this.deps.logger[log]({ statusCode, reason: message, action: decision.action, retryInMs }, "connection closed");
     if (decision.action === "reconnect-now") this.openSocket();
     else if (decision.action === "logged-out") this.wipeCreds();
+  }
+
+  /** The one line an operator needs when WhatsApp refuses the WA Web version: what to set. */
+  private logVersionRejected(): void {
+    const version = (this.deps.config.waVersion ?? DEFAULT_CONNECTION_CONFIG.version).join(".");
+    this.deps.logger.error(
+      { statusCode: 405, action: "version-rejected", waVersion: version },
+      `WhatsApp rejected WA Web version ${version} (405); the instance stays down: set WA_VERSION to the current WhatsApp Web version (e.g. 2.3000.1043857760) and restart the connector`,
+    );
   }
 
   /**

@@ -41,6 +41,13 @@ describe("parseConfig", () => {
     expect(() => parseConfig({ WORKER_URL: "http://127.0.0.1:8787/", CONNECTOR_SECRET: short })).toThrow(/CONNECTOR_SECRET: must be at least 16 characters/);
   });
 
+  it("parses WA_VERSION into Baileys' version triple and refuses anything else", () => {
+    const base = { WORKER_URL: "http://127.0.0.1:8787", CONNECTOR_SECRET: "s".repeat(32) };
+    expect(parseConfig(base).waVersion).toBeUndefined();
+    expect(parseConfig({ ...base, WA_VERSION: "2.3000.1043857760" }).waVersion).toEqual([2, 3000, 1043857760]);
+    for (const bad of ["2.3000", "v2.3000.1", "2.3000.1.4", "latest"]) expect(() => parseConfig({ ...base, WA_VERSION: bad })).toThrow(/WA_VERSION/);
+  });
+
   it("derives a valid connector id from the host name", () => {
     expect(defaultConnectorId("Worker Box #1")).toBe("worker-box--1");
     expect(defaultConnectorId("")).toBe("c1");
