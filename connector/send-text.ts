@@ -1,6 +1,6 @@
 // The send-text command for one instance: sends with a pre-minted message id (so the socket's
-// own `messages.upsert` echo can be recognised and dropped whatever the timing), then records a
-// `message.sent` event in the instance's queue before answering.
+// own `messages.upsert` echo can be recognised and dropped whatever the timing), then writes a
+// `message.sent` event to the outbox before answering, without waiting for the instance's queue.
 import { generateMessageIDV2, proto, type WAMessage } from "@whiskeysockets/baileys";
 import { toJsonSafe } from "./json-safe.ts";
 import { ensureGroupMetadata } from "./session-events.ts";
@@ -68,6 +68,8 @@ export async function sendText(session: InstanceSession, input: SendTextInput): 
   if (!sent) throw new Error("the socket returned no message");
   session.ctx.messages.remember(sent);
   const wire = toJsonSafe(sent) as Record<string, unknown>;
-  await session.enqueue(() => session.forward("message.sent", { message: wire }));
+  // Written now, not behind the instance's queue: a slow inbound media download there held the
+  // answer past the worker's timeout although the message had gone out (and a retry sent it twice).
+  session.forward("message.sent", { message: wire });
   return quoteDropped ? { ...toSentMessage(wire), quoteDropped: true } : toSentMessage(wire);
 }

@@ -25,6 +25,7 @@ import { BoundedCache, MessageStore, type MessageBacking } from "./memory-cache.
 import type { NewEvent } from "./outbox.ts";
 import { backoffDelay, decideReconnect, disconnectInfo } from "./reconnect-policy.ts";
 import { SessionStatus } from "./session-status.ts";
+import { DEFAULT_INSTANCE_SETTINGS, ignoresJid, type InstanceSettings } from "./instance-settings.ts";
 import { errorMessage, prepareUpsert, trackGroups, type EventContext } from "./session-events.ts";
 import type { ConnectorSocket, MediaDownloader, SocketFactory } from "./socket-types.ts";
 
@@ -54,6 +55,8 @@ export class InstanceSession {
   private queue: Promise<void> = Promise.resolve();
   readonly ctx: EventContext;
   private readonly retryCounter = new BoundedCache<number>(10_000, 60 * 60 * 1000);
+  /** Evolution's instance settings, replaced live by the settings command. */
+  settings: InstanceSettings = DEFAULT_INSTANCE_SETTINGS;
 
   constructor(
     readonly name: string,
@@ -65,6 +68,7 @@ export class InstanceSession {
       downloadMedia: deps.downloadMedia,
       mediaMaxBytes: deps.config.mediaMaxBytes,
       mediaTimeoutMs: deps.config.tuning.mediaDownloadTimeoutMs,
+      ignoresJid: (jid) => ignoresJid(this.settings, jid),
       logger: deps.logger,
     };
   }
@@ -241,6 +245,7 @@ export class InstanceSession {
       syncFullHistory: false,
       getMessage: async (key) => this.ctx.messages.content(key.id),
       cachedGroupMetadata: async (jid) => this.ctx.groups.get<GroupMetadata>(jid),
+      shouldIgnoreJid: (jid) => ignoresJid(this.settings, jid),
       msgRetryCounterCache: this.retryCounter,
       ...(waWebSocketUrl ? { waWebSocketUrl } : {}),
       ...(waVersion ? { version: waVersion } : {}),
