@@ -1,27 +1,9 @@
 // Evolution's per-instance settings as the connector applies them (docs/connector.md#instance-settings),
 // and which chats they make the connector ignore at the source. Pure: no I/O, no clock.
 import { isJidGroup, isJidNewsletter, isJidStatusBroadcast } from "@whiskeysockets/baileys";
+import { DEFAULT_INSTANCE_SETTINGS, type InstanceSettings } from "../protocol/commands.ts";
 
-export type InstanceSettings = {
-  rejectCall: boolean;
-  msgCall: string;
-  groupsIgnore: boolean;
-  alwaysOnline: boolean;
-  readMessages: boolean;
-  readStatus: boolean;
-  syncFullHistory: boolean;
-};
-
-/** Evolution's defaults: everything off, no call message. */
-export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = {
-  rejectCall: false,
-  msgCall: "",
-  groupsIgnore: false,
-  alwaysOnline: false,
-  readMessages: false,
-  readStatus: false,
-  syncFullHistory: false,
-};
+export { DEFAULT_INSTANCE_SETTINGS, type InstanceSettings };
 
 /**
  * True for chats whose messages are dropped before they are decrypted: newsletters always,

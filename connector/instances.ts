@@ -73,6 +73,7 @@ export class InstanceRegistry {
     }
     this.deps.authStore.wipe(name);
     this.deps.sentMessages.wipe(name);
+    this.deps.authStore.forgetSettings(name);
   }
 
   async shutdown(): Promise<void> {

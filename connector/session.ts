@@ -10,6 +10,7 @@ import {
   type ConnectionState as BaileysConnectionState,
   type GroupMetadata,
   type UserFacingSocketConfig,
+  type WACallEvent,
 } from "@whiskeysockets/baileys";
 import type { Logger } from "pino";
 import type { InstanceStatus } from "../protocol/commands.ts";
@@ -26,6 +27,7 @@ import type { NewEvent } from "./outbox.ts";
 import { backoffDelay, decideReconnect, disconnectInfo } from "./reconnect-policy.ts";
 import { SessionStatus } from "./session-status.ts";
 import { DEFAULT_INSTANCE_SETTINGS, ignoresJid, type InstanceSettings } from "./instance-settings.ts";
+import { applyPresence, markRead, rejectCalls } from "./session-settings.ts";
 import { errorMessage, prepareUpsert, trackGroups, type EventContext } from "./session-events.ts";
 import type { ConnectorSocket, MediaDownloader, SocketFactory } from "./socket-types.ts";
 
@@ -56,12 +58,13 @@ export class InstanceSession {
   readonly ctx: EventContext;
   private readonly retryCounter = new BoundedCache<number>(10_000, 60 * 60 * 1000);
   /** Evolution's instance settings, replaced live by the settings command. */
-  settings: InstanceSettings = DEFAULT_INSTANCE_SETTINGS;
+  settings: InstanceSettings;
 
   constructor(
     readonly name: string,
     private readonly deps: SessionDeps,
   ) {
+    this.settings = deps.authStore.loadSettings(name) ?? DEFAULT_INSTANCE_SETTINGS;
     this.ctx = {
       messages: new MessageStore(this.sentMessageBacking()),
       groups: new BoundedCache<GroupMetadata>(500, 60 * 60 * 1000, deps.now),
@@ -153,6 +156,18 @@ export class InstanceSession {
     await this.queue;
   }
 
+  /**
+   * The settings command: kept on disk and applied at once (ignored chats and calls from the next
+   * event on, presence now); `syncFullHistory` takes effect at the next pairing.
+   */
+  async applySettings(settings: InstanceSettings): Promise<InstanceSettings> {
+    const presenceChanged = settings.alwaysOnline !== this.settings.alwaysOnline;
+    this.deps.authStore.saveSettings(this.name, settings);
+    this.settings = settings;
+    if (presenceChanged && this.sock && this.isOpen()) await applyPresence(settings, this.sock, this.deps.logger);
+    return settings;
+  }
+
   /** Runs `work` after every event already queued for this instance (keeps order). */
   enqueue(work: () => unknown): Promise<void> {
     const next = this.queue.then(async () => {
@@ -241,8 +256,8 @@ export class InstanceSession {
       auth,
       logger: this.deps.baileysLogger,
       browser: Browsers.ubuntu("Chrome"),
-      markOnlineOnConnect: false,
-      syncFullHistory: false,
+      markOnlineOnConnect: this.settings.alwaysOnline,
+      syncFullHistory: this.settings.syncFullHistory,
       getMessage: async (key) => this.ctx.messages.content(key.id),
       cachedGroupMetadata: async (jid) => this.ctx.groups.get<GroupMetadata>(jid),
       shouldIgnoreJid: (jid) => ignoresJid(this.settings, jid),
@@ -281,10 +296,13 @@ export class InstanceSession {
   private async handleEvent(sock: ConnectorSocket, type: string, payload: unknown): Promise<void> {
     if (type === "connection.update") return this.onConnectionUpdate(sock, payload as Partial<BaileysConnectionState>);
     if (type === "messages.upsert") {
-      const upsert = await prepareUpsert(this.ctx, sock, payload as BaileysEventMap["messages.upsert"]);
+      const raw = payload as BaileysEventMap["messages.upsert"];
+      const upsert = await prepareUpsert(this.ctx, sock, raw);
       if (upsert !== undefined) this.forward(type, upsert);
+      if (sock === this.sock) await markRead(this.settings, sock, raw, this.deps.logger);
       return;
     }
+    if (type === "call" && sock === this.sock) await rejectCalls(this.settings, sock, payload as WACallEvent[], this.deps.logger);
     trackGroups(this.ctx, type, payload);
     this.forward(type, payload);
   }

@@ -14,6 +14,7 @@ import {
   type BaileysEventMap,
   type UserFacingSocketConfig,
   type WAMessage,
+  type WAMessageKey,
 } from "@whiskeysockets/baileys";
 import pino, { type Logger } from "pino";
 import { parseConfig, type ConnectorConfig, type ConnectorTuning } from "../../connector/config.ts";
@@ -38,6 +39,9 @@ export type FakeSocket = ConnectorSocket & {
   sent: WAMessage[];
   pairingRequests: string[];
   createdAt: number;
+  rejectedCalls: { id: string; from: string }[];
+  readKeys: WAMessageKey[];
+  presences: string[];
 };
 
 /** A socket double: its `ev` is Baileys' real event buffer; sendMessage echoes an upsert like rc14. */
@@ -52,6 +56,9 @@ export function createFakeSocket(config: UserFacingSocketConfig): FakeSocket {
     sent: [],
     pairingRequests: [],
     createdAt: Date.now(),
+    rejectedCalls: [],
+    readKeys: [],
+    presences: [],
     emit: (event, payload) => void ev.emit(event, payload),
     async sendMessage(jid, content, options) {
       const text = (content as { text: string }).text;
@@ -87,6 +94,15 @@ export function createFakeSocket(config: UserFacingSocketConfig): FakeSocket {
     },
     async updateMediaMessage(message) {
       return message;
+    },
+    async rejectCall(id, from) {
+      sock.rejectedCalls.push({ id, from });
+    },
+    async readMessages(keys) {
+      sock.readKeys.push(...keys);
+    },
+    async sendPresenceUpdate(type) {
+      sock.presences.push(type);
     },
   };
   return sock;
