@@ -3,7 +3,6 @@
 // handler guarded; creds are saved and never forwarded; reconnects follow reconnect-policy.ts.
 import {
   Browsers,
-  DEFAULT_CONNECTION_CONFIG,
   jidNormalizedUser,
   type AuthenticationState,
   type BaileysEventMap,
@@ -22,10 +21,12 @@ import { qrDataUrl } from "./event-enrich.ts";
 import { toJsonSafe } from "./json-safe.ts";
 import { splitPayload } from "./split-event.ts";
 import { MAX_EVENT_PAYLOAD_BYTES } from "../protocol/envelope.ts";
-import { BoundedCache, MessageStore, type MessageBacking } from "./memory-cache.ts";
+import { BoundedCache, MessageStore } from "./memory-cache.ts";
 import type { NewEvent } from "./outbox.ts";
-import { backoffDelay, decideReconnect, disconnectInfo } from "./reconnect-policy.ts";
+import { decideReconnect, disconnectInfo } from "./reconnect-policy.ts";
 import { SessionStatus } from "./session-status.ts";
+import { ReconnectSchedule } from "./session-reconnect.ts";
+import { flushBuffered, logVersionRejected, sentMessageBacking, takeHistoryChunks } from "./session-socket.ts";
 import { DEFAULT_INSTANCE_SETTINGS, ignoresJid, type InstanceSettings } from "./instance-settings.ts";
 import { applyPresence, markRead, rejectCalls } from "./session-settings.ts";
 import { errorMessage, prepareUpsert, trackGroups, type EventContext } from "./session-events.ts";
@@ -50,10 +51,7 @@ export class InstanceSession {
   private unsubscribe: (() => void) | undefined;
   private auth: AuthenticationState | undefined;
   private readonly st = new SessionStatus();
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private attempts = 0;
-  /** When the current socket opened; the backoff restarts only after a long enough open. */
-  private openedAt: number | undefined;
+  private readonly reconnect: ReconnectSchedule;
   private queue: Promise<void> = Promise.resolve();
   readonly ctx: EventContext;
   private readonly retryCounter = new BoundedCache<number>(10_000, 60 * 60 * 1000);
@@ -65,8 +63,9 @@ export class InstanceSession {
     private readonly deps: SessionDeps,
   ) {
     this.settings = deps.authStore.loadSettings(name) ?? DEFAULT_INSTANCE_SETTINGS;
+    this.reconnect = new ReconnectSchedule(deps.config.tuning, deps.now, deps.random);
     this.ctx = {
-      messages: new MessageStore(this.sentMessageBacking()),
+      messages: new MessageStore(sentMessageBacking(deps.sentMessages, name, deps.logger)),
       groups: new BoundedCache<GroupMetadata>(500, 60 * 60 * 1000, deps.now),
       downloadMedia: deps.downloadMedia,
       mediaMaxBytes: deps.config.mediaMaxBytes,
@@ -98,7 +97,7 @@ export class InstanceSession {
   }
 
   isRunning(): boolean {
-    return this.sock !== undefined || this.reconnectTimer !== undefined;
+    return this.sock !== undefined || this.reconnect.pending;
   }
 
   /** Starts a socket from saved credentials (restore after a restart). */
@@ -112,7 +111,7 @@ export class InstanceSession {
     if (!this.isRunning()) {
       this.resetUnpairedCreds();
       this.st.resetAttempt();
-      this.attempts = 0;
+      this.reconnect.reset();
       this.openSocket();
     } else if (this.sock && this.st.qr && this.st.pairingNumber && !this.st.pairingRequested) {
       await this.requestPairingCode(this.sock);
@@ -125,7 +124,7 @@ export class InstanceSession {
     const hadSocket = this.isRunning();
     await this.teardown();
     if (hadSocket || this.hasPairedCreds()) {
-      this.attempts = 0;
+      this.reconnect.reset();
       this.openSocket();
       await this.st.waitForProgress(this.deps.config.tuning.connectWaitMs, () => this.isRunning());
     }
@@ -138,7 +137,7 @@ export class InstanceSession {
     const wasOpen = this.st.state === "open";
     const hadSession = this.isRunning() || this.auth !== undefined;
     this.detach();
-    this.clearReconnectTimer();
+    this.reconnect.cancel();
     if (sock && wasOpen) await sock.logout().catch((e: unknown) => this.deps.logger.warn({ err: errorMessage(e) }, "logout request failed"));
     if (sock) await sock.end(undefined).catch(() => undefined);
     this.wipeCreds();
@@ -196,21 +195,6 @@ export class InstanceSession {
     this.auth = undefined;
   }
 
-  /** This instance's slice of the on-disk sent-message store; a disk error is logged, never thrown into a send. */
-  private sentMessageBacking(): MessageBacking {
-    const { sentMessages, logger } = this.deps;
-    return {
-      save: (message) => {
-        try {
-          sentMessages.save(this.name, message);
-        } catch (error) {
-          logger.error({ messageId: message.key?.id, err: errorMessage(error) }, "saving a sent message failed");
-        }
-      },
-      find: (id) => sentMessages.find(this.name, id),
-    };
-  }
-
   /** A socket, a pending reconnect, or saved paired credentials: something logout can end. */
   hasSession(): boolean {
     return this.isRunning() || this.hasPairedCreds();
@@ -227,27 +211,13 @@ export class InstanceSession {
   }
 
   private openSocket(): void {
-    this.clearReconnectTimer();
+    this.reconnect.cancel();
     this.auth ??= this.deps.authStore.authState(this.name, this.deps.baileysLogger);
     const sock = this.deps.socketFactory(this.socketConfig(this.auth));
     this.sock = sock;
     this.st.set("connecting", this.st.statusReason);
     this.unsubscribe = sock.ev.process((events) => this.onEvents(sock, events));
-    this.takeHistoryChunks(sock);
-  }
-
-  /**
-   * rc14's event buffer merges every history chunk it holds into one `messaging-history.set`
-   * carrying the last chunk's syncType (so first-sync contacts could go out as an upsert);
-   * each chunk is taken here as Baileys emits it, before the buffer sees it.
-   */
-  private takeHistoryChunks(sock: ConnectorSocket): void {
-    const emit = sock.ev.emit.bind(sock.ev);
-    sock.ev.emit = ((event: keyof BaileysEventMap, data: unknown) => {
-      if (event !== "messaging-history.set" || sock !== this.sock) return emit(event, data as never);
-      this.onEvents(sock, { "messaging-history.set": data as BaileysEventMap["messaging-history.set"] });
-      return true;
-    }) as typeof sock.ev.emit;
+    takeHistoryChunks(sock, () => sock === this.sock, (chunk) => this.onEvents(sock, { "messaging-history.set": chunk }));
   }
 
   private socketConfig(auth: AuthenticationState): UserFacingSocketConfig {
@@ -338,7 +308,7 @@ export class InstanceSession {
   }
 
   private onOpen(): void {
-    this.openedAt = this.deps.now();
+    this.reconnect.opened();
     this.st.opened();
     this.deps.logger.info({ me: this.me()?.id }, "connection open");
   }
@@ -349,49 +319,13 @@ export class InstanceSession {
     this.detach();
     this.st.qr = null;
     this.st.set("close", statusCode ?? null);
-    this.resetBackoffIfStable();
-    const retryInMs = decision.action === "reconnect-backoff" ? this.scheduleReconnect() : undefined;
+    this.reconnect.closed();
+    const retryInMs = decision.action === "reconnect-backoff" ? this.reconnect.schedule(() => this.openSocket()) : undefined;
     const log = decision.action === "reconnect-now" ? "info" : decision.action === "reconnect-backoff" ? "warn" : "error";
-    if (decision.action === "version-rejected") this.logVersionRejected();
+    if (decision.action === "version-rejected") logVersionRejected(this.deps.logger, this.deps.config.waVersion);
     else this.deps.logger[log]({ statusCode, reason: message, action: decision.action, retryInMs }, "connection closed");
     if (decision.action === "reconnect-now") this.openSocket();
     else if (decision.action === "logged-out") this.wipeCreds();
-  }
-
-  /** The one line an operator needs when WhatsApp refuses the WA Web version: what to set. */
-  private logVersionRejected(): void {
-    const version = (this.deps.config.waVersion ?? DEFAULT_CONNECTION_CONFIG.version).join(".");
-    this.deps.logger.error(
-      { statusCode: 405, action: "version-rejected", waVersion: version },
-      `WhatsApp rejected WA Web version ${version} (405); the instance stays down: set WA_VERSION to the current WhatsApp Web version (e.g. 2.3000.1043857760) and restart the connector`,
-    );
-  }
-
-  /**
-   * Resetting on every `open` made a session that WhatsApp closes right after login retry at
-   * the base delay forever; only a session that stayed open a while has earned a fresh start.
-   */
-  private resetBackoffIfStable(): void {
-    if (this.openedAt !== undefined && this.deps.now() - this.openedAt >= this.deps.config.tuning.stableOpenMs) this.attempts = 0;
-    this.openedAt = undefined;
-  }
-
-  /** Schedules the next socket after the backoff; returns the delay. */
-  private scheduleReconnect(): number {
-    const { reconnectBaseMs: baseMs, reconnectMaxMs: maxMs } = this.deps.config.tuning;
-    const delay = backoffDelay(this.attempts, { baseMs, maxMs }, this.deps.random());
-    this.attempts += 1;
-    this.clearReconnectTimer();
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.openSocket();
-    }, delay);
-    return delay;
-  }
-
-  private clearReconnectTimer(): void {
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
   }
 
   /** Forgets the current socket: what it buffered or queued is still forwarded, later events are not received. */
@@ -404,14 +338,9 @@ export class InstanceSession {
 
   private async teardown(): Promise<void> {
     const sock = this.sock;
-    this.clearReconnectTimer();
+    this.reconnect.cancel();
     this.detach();
     if (sock) await sock.end(undefined).catch((e: unknown) => this.deps.logger.warn({ err: errorMessage(e) }, "socket end failed"));
     this.st.set("close", this.st.statusReason);
   }
-}
-
-/** Emits what Baileys' event buffer holds (synchronously, to the still-subscribed listener). */
-function flushBuffered(sock: ConnectorSocket): void {
-  if (sock.ev.isBuffering()) sock.ev.flush();
 }
