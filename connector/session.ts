@@ -272,7 +272,8 @@ export class InstanceSession {
       if (sock === this.sock) await markRead(this.settings, sock, raw, this.deps.logger);
       return;
     }
-    if (type === "call" && sock === this.sock) await rejectCalls(this.settings, sock, payload as WACallEvent[], this.deps.logger);
+    // Not awaited: rejecting waits for WhatsApp's answer, and the instance's events must not wait with it.
+    if (type === "call" && sock === this.sock) void rejectCalls(this.settings, sock, payload as WACallEvent[], this.deps.logger);
     trackGroups(this.ctx, type, payload);
     this.forward(type, payload);
   }

@@ -1,7 +1,10 @@
 // The real connector with real Baileys rc14 sockets against the fake WhatsApp server: the WA Web
-// version it logs in with, and a version rejection (405) that stays down with one clear log line.
+// version it logs in with, a version rejection (405) that stays down with one clear log line, and
+// what the instance settings drop or answer at the source (status, newsletters, groups, calls).
 import { afterEach, describe, expect, it } from "vitest";
-import { waitFor } from "../connector/helpers.ts";
+import { getBinaryNodeChild } from "@whiskeysockets/baileys";
+import { COMMAND_PATHS, DEFAULT_INSTANCE_SETTINGS, type InstanceSettings } from "../../protocol/commands.ts";
+import { signedRequest, waitFor } from "../connector/helpers.ts";
 import { startConnectorOnWa, type ConnectorOnWa } from "./helpers/connector-wa.ts";
 
 let run: ConnectorOnWa | undefined;
@@ -35,5 +38,48 @@ describe("WA Web version", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 50, waVersion: "2.2000.1" });
     await waitFor(() => run!.ofType("connection.update").some((e) => (e.payload as any).lastDisconnect?.error?.statusCode === 405), 5_000, "the close event");
+  });
+});
+
+describe("instance settings at the source", () => {
+  const CAROL = "15552223333";
+  const GROUP = "120363000000000042@g.us";
+  const upsertTexts = () =>
+    run!.ofType("messages.upsert").flatMap((e) => (e.payload as any).messages.map((m: any) => m.message?.conversation ?? m.message?.extendedTextMessage?.text));
+  async function settings(patch: Partial<InstanceSettings>): Promise<void> {
+    const response = await signedRequest(run!.connector.url, "POST", COMMAND_PATHS.settings("sales"), { ...DEFAULT_INSTANCE_SETTINGS, ...patch });
+    expect(response.status).toBe(200);
+  }
+  /** Sends a direct text and waits for it: everything the phone pushed before it has been handled. */
+  async function barrier(phone: ReturnType<NonNullable<typeof run>["wa"]["phone"]>, text: string): Promise<void> {
+    await phone.sendText({ from: CAROL, text });
+    await waitFor(() => upsertTexts().includes(text), 10_000, text);
+  }
+
+  it("drops status posts and newsletters by default, status with readStatus, groups with groupsIgnore; rejects calls with rejectCall", async () => {
+    run = await startConnectorOnWa();
+    const phone = run.wa.phone("15551234567");
+    await run.pair(phone);
+
+    await phone.sendText({ from: CAROL, text: "my status post", group: "status@broadcast" });
+    await phone.sendText({ from: CAROL, text: "channel news", group: "120363000000000001@newsletter" });
+    await phone.sendText({ from: CAROL, text: "group hello", group: GROUP });
+    await barrier(phone, "marker 1");
+    expect(upsertTexts()).toEqual(["group hello", "marker 1"]);
+
+    await settings({ readStatus: true, groupsIgnore: true, rejectCall: true, msgCall: "No calls, please write" });
+    await phone.sendText({ from: CAROL, text: "status two", group: "status@broadcast" });
+    await phone.sendText({ from: CAROL, text: "group ignored", group: GROUP });
+    await barrier(phone, "marker 2");
+    expect(upsertTexts()).toEqual(["group hello", "marker 1", "status two", "marker 2"]);
+
+    const callId = phone.call({ from: CAROL });
+    const reject = await phone.waitForStanza((n) => n.tag === "call" && getBinaryNodeChild(n, "reject")?.attrs["call-id"] === callId, 10_000);
+    expect(reject).toBeDefined();
+    const textOf = (m: { message?: { extendedTextMessage?: { text?: string | null } | null; conversation?: string | null } }) =>
+      m.message?.extendedTextMessage?.text ?? m.message?.conversation;
+    const answer = await phone.waitForSent((m) => textOf(m) === "No calls, please write", 10_000).catch(() => undefined);
+    expect(answer, JSON.stringify({ sent: phone.sent.map((m) => ({ to: m.to, text: textOf(m) })), logs: run.lines.filter((l) => (l.level as number) >= 40).map((l) => l.msg) })).toBeDefined();
+    expect(answer!.to).toContain(phone.contact(CAROL).pn);
   });
 });

@@ -252,6 +252,9 @@ export class FakeWhatsAppServer {
       }, now());
       conn.account.sent.push(sent);
       conn.send({ tag: "ack", attrs: attrs({ class: "message", id: node.attrs.id, from: node.attrs.to, t: now() }) });
+    } else if (node.tag === "call") {
+      // WhatsApp acks call stanzas (reject, …); Baileys' rejectCall waits for it.
+      conn.send({ tag: "ack", attrs: attrs({ class: "call", id: node.attrs.id, from: node.attrs.to }) });
     } else if (node.tag === "receipt") {
       conn.send({ tag: "ack", attrs: attrs({ class: "receipt", id: node.attrs.id, from: node.attrs.to, type: node.attrs.type }) });
     }
