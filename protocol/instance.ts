@@ -13,6 +13,8 @@ export function instanceNameProblem(name: string): string | undefined {
   if (name.length === 0) return "must not be empty";
   if (name.length > INSTANCE_NAME_MAX_LENGTH) return `must be at most ${INSTANCE_NAME_MAX_LENGTH} characters`;
   if (!INSTANCE_NAME_PATTERN.test(name)) return "may only contain letters, digits, '.', '_' and '-'";
+  // The connector keeps each instance's credentials under a directory of this name.
+  if (name === "." || name === "..") return 'must not be "." or ".."';
   return undefined;
 }
 

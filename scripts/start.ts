@@ -61,6 +61,7 @@ function runCronLocally(): void {
 function printBanner(apiKey: string): void {
   console.log(`
 l2msg is running (Ctrl-C stops everything)
+  Console    ${API_URL}/manager   (sign in with the AUTHENTICATION_API_KEY from .dev.vars)
   API        ${API_URL}
   Docs       ${API_URL}/docs
   OpenAPI    ${API_URL}/openapi.json

@@ -103,6 +103,8 @@ const varsSchema = z.object({
   WEBHOOK_MAX_CONCURRENCY: int(4, 1, 6),
   /** How far past due (and unleased) a pending delivery must be before the cron sweep re-enqueues it. */
   WEBHOOK_SWEEP_GRACE_SECONDS: int(120, 1, 86_400),
+  /** Hours of failed deliveries without a single success before a webhook is disabled; 0 = never (docs/delivery.md#auto-disable). */
+  WEBHOOK_DISABLE_AFTER_HOURS: num(120, 0, 8_760),
 });
 
 export interface GlobalWebhookConfig {
@@ -135,6 +137,8 @@ export interface Config {
   allowPrivateUrls: boolean;
   maxConcurrency: number;
   sweepGraceSeconds: number;
+  /** 0 = never disable automatically. */
+  disableAfterHours: number;
 }
 
 export class ConfigError extends Error {
@@ -189,6 +193,7 @@ export function loadConfig(env: Record<string, unknown>): Config {
     allowPrivateUrls: v.WEBHOOK_ALLOW_PRIVATE_URLS,
     maxConcurrency: v.WEBHOOK_MAX_CONCURRENCY,
     sweepGraceSeconds: v.WEBHOOK_SWEEP_GRACE_SECONDS,
+    disableAfterHours: v.WEBHOOK_DISABLE_AFTER_HOURS,
   };
   cache.set(env, config);
   return config;

@@ -44,13 +44,16 @@ export interface ConfigOverrides {
 }
 
 /**
- * A copy of wrangler.toml for a throwaway worker: `main` is the snapshot, paths are absolute,
- * and no .dev.vars is picked up (it lives beside the config, and this copy has none).
+ * A copy of wrangler.toml for a throwaway worker: `main` is the snapshot, paths (migrations, the
+ * console's assets) are absolute, and no .dev.vars is picked up (it lives beside the config, and
+ * this copy has none).
  */
 export function throwawayConfig(script: string, overrides: ConfigOverrides = {}): string {
   let toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8")
     .replace(/^main\s*=.*$/m, `main = ${JSON.stringify(script)}`)
-    .replace(/^migrations_dir\s*=.*$/m, `migrations_dir = ${JSON.stringify(join(ROOT, "migrations"))}`);
+    .replace(/^migrations_dir\s*=.*$/m, `migrations_dir = ${JSON.stringify(join(ROOT, "migrations"))}`)
+    // The console's static assets ([assets] directory), relative to the config in the repo.
+    .replace(/^directory\s*=\s*"\.\/console"$/m, `directory = ${JSON.stringify(join(ROOT, "console"))}`);
   if (overrides.queueBatchSize !== undefined) {
     // The first consumer block is the delivery queue; the dead-letter consumer keeps its own.
     toml = toml.replace(/^max_batch_size\s*=.*$/m, `max_batch_size = ${overrides.queueBatchSize}`);

@@ -1,4 +1,5 @@
-// Worker configuration: defaults, global webhook settings, and a clear error per bad variable.
+// Worker configuration: every default, the global webhook settings, and one error per bad
+// variable that names it, says what was expected and what was given.
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../worker/env.ts";
 
@@ -15,18 +16,34 @@ function issuesOf(vars: Record<string, unknown>): string[] {
 }
 
 describe("loadConfig", () => {
-  it("applies safe defaults when only the secrets are set", () => {
-    const config = loadConfig({ ...required });
-    expect(config.serverUrl).toBe("http://localhost:8787");
-    expect(config.allowPrivateUrls).toBe(false);
-    expect(config.exposeInFetchInstances).toBe(false);
-    expect(config.globalWebhook).toEqual({ enabled: false, url: undefined, byEvents: false, secret: undefined, events: new Set() });
-    expect(config.retry).toEqual({
-      maxAttempts: 40, initialDelaySeconds: 5, useExponentialBackoff: true, maxDelaySeconds: 3600,
-      jitterFactor: 0.2, nonRetryableStatusCodes: [400, 401, 403, 404, 422],
+  // The whole Config, so a new setting must state its default here.
+  it("applies a default to every setting when only the secrets are set", () => {
+    expect(loadConfig({ ...required })).toStrictEqual({
+      apiKey: "global-key-123",
+      connectorSecret: "connector-secret-0123456789",
+      connectorUrl: undefined,
+      connectorCommandTimeoutMs: 15_000,
+      serverUrl: "http://localhost:8787",
+      exposeInFetchInstances: false,
+      globalWebhook: { enabled: false, url: undefined, byEvents: false, secret: undefined, events: new Set() },
+      requestTimeoutMs: 10_000,
+      retry: {
+        maxAttempts: 40, initialDelaySeconds: 5, useExponentialBackoff: true, maxDelaySeconds: 3600,
+        jitterFactor: 0.2, nonRetryableStatusCodes: [400, 401, 403, 404, 422],
+      },
+      allowPrivateUrls: false,
+      maxConcurrency: 4,
+      sweepGraceSeconds: 120,
+      disableAfterHours: 120,
     });
-    expect(config.requestTimeoutMs).toBe(10_000);
-    expect(config.maxConcurrency).toBe(4);
+  });
+
+  it.each([["0.5", 0.5], ["0", 0], ["8760", 8760]])("WEBHOOK_DISABLE_AFTER_HOURS=%s takes fractions (0 = never)", (raw, hours) => {
+    expect(loadConfig({ ...required, WEBHOOK_DISABLE_AFTER_HOURS: raw }).disableAfterHours).toBe(hours);
+  });
+
+  it.each(["-1", "8761", "soon"])("refuses WEBHOOK_DISABLE_AFTER_HOURS=%s", (raw) => {
+    expect(() => loadConfig({ ...required, WEBHOOK_DISABLE_AFTER_HOURS: raw })).toThrow(/WEBHOOK_DISABLE_AFTER_HOURS/);
   });
 
   it("parses the global webhook and its per-event switches", () => {
@@ -39,13 +56,15 @@ describe("loadConfig", () => {
       WEBHOOK_EVENTS_MESSAGES_UPSERT: "true",
       WEBHOOK_EVENTS_GROUPS_UPDATE: "true",
       WEBHOOK_EVENTS_CALL: "false",
-      SERVER_URL: "https://api.example.com/",
     });
     expect(config.globalWebhook).toEqual({
       enabled: true, url: "https://hooks.example.com/wa", byEvents: true, secret: "whsec_c2VjcmV0",
       events: new Set(["MESSAGES_UPSERT", "GROUPS_UPDATE"]),
     });
-    expect(config.serverUrl).toBe("https://api.example.com");
+  });
+
+  it("drops a trailing slash from SERVER_URL", () => {
+    expect(loadConfig({ ...required, SERVER_URL: "https://api.example.com/" }).serverUrl).toBe("https://api.example.com");
   });
 
   it("keeps the global webhook off without a URL even when enabled", () => {
@@ -53,22 +72,29 @@ describe("loadConfig", () => {
   });
 
   it.each([
-    [{ AUTHENTICATION_API_KEY: undefined }, "AUTHENTICATION_API_KEY"],
-    [{ CONNECTOR_SECRET: "short" }, "CONNECTOR_SECRET"],
-    [{ WEBHOOK_ALLOW_PRIVATE_URLS: "yes" }, "WEBHOOK_ALLOW_PRIVATE_URLS"],
-    [{ WEBHOOK_RETRY_MAX_ATTEMPTS: "0" }, "WEBHOOK_RETRY_MAX_ATTEMPTS"],
-    [{ WEBHOOK_RETRY_MAX_ATTEMPTS: "2.5" }, "WEBHOOK_RETRY_MAX_ATTEMPTS"],
-    [{ WEBHOOK_RETRY_JITTER_FACTOR: "1.5" }, "WEBHOOK_RETRY_JITTER_FACTOR"],
-    [{ WEBHOOK_RETRY_NON_RETRYABLE_STATUS_CODES: "400,abc" }, "WEBHOOK_RETRY_NON_RETRYABLE_STATUS_CODES"],
-    [{ WEBHOOK_GLOBAL_URL: "ftp://x" }, "WEBHOOK_GLOBAL_URL"],
-    [{ WEBHOOK_MAX_CONCURRENCY: "7" }, "WEBHOOK_MAX_CONCURRENCY"],
-    [{ WEBHOOK_EVENTS_CALL: "maybe" }, "WEBHOOK_EVENTS_CALL"],
-  ])("names the bad variable %o", (override, name) => {
-    const issues = issuesOf({ ...required, ...override });
-    expect(issues.some((issue) => issue.startsWith(name))).toBe(true);
+    [{ AUTHENTICATION_API_KEY: undefined }, "AUTHENTICATION_API_KEY is required"],
+    [{ AUTHENTICATION_API_KEY: "short" }, "AUTHENTICATION_API_KEY must be at least 8 characters"],
+    [{ CONNECTOR_SECRET: "short" }, "CONNECTOR_SECRET must be at least 16 characters"],
+    [{ WEBHOOK_ALLOW_PRIVATE_URLS: "yes" }, 'WEBHOOK_ALLOW_PRIVATE_URLS expected "true" or "false", got "yes"'],
+    [{ WEBHOOK_RETRY_MAX_ATTEMPTS: "0" }, 'WEBHOOK_RETRY_MAX_ATTEMPTS expected an integer from 1 to 1000, got "0"'],
+    [{ WEBHOOK_RETRY_MAX_ATTEMPTS: "2.5" }, 'WEBHOOK_RETRY_MAX_ATTEMPTS expected an integer from 1 to 1000, got "2.5"'],
+    [{ WEBHOOK_RETRY_JITTER_FACTOR: "1.5" }, 'WEBHOOK_RETRY_JITTER_FACTOR expected a number from 0 to 1, got "1.5"'],
+    [{ WEBHOOK_RETRY_NON_RETRYABLE_STATUS_CODES: "400,abc" }, 'WEBHOOK_RETRY_NON_RETRYABLE_STATUS_CODES expected comma-separated HTTP status codes, got "400,abc"'],
+    [{ WEBHOOK_GLOBAL_URL: "ftp://x" }, 'WEBHOOK_GLOBAL_URL expected an absolute http(s) URL, got "ftp://x"'],
+    [{ WEBHOOK_MAX_CONCURRENCY: "7" }, 'WEBHOOK_MAX_CONCURRENCY expected an integer from 1 to 6, got "7"'],
+    [{ WEBHOOK_EVENTS_CALL: "maybe" }, 'WEBHOOK_EVENTS_CALL expected "true" or "false"'],
+  ])("one error for %o, naming the variable and what it expects", (override, message) => {
+    expect(issuesOf({ ...required, ...override })).toEqual([expect.stringContaining(message)]);
+  });
+
+  it("reports every bad variable at once, one error each", () => {
+    const issues = issuesOf({ ...required, WEBHOOK_MAX_CONCURRENCY: "7", WEBHOOK_GLOBAL_URL: "ftp://x" });
+    expect(issues.map((issue) => issue.split(" ")[0]).sort()).toEqual(["WEBHOOK_GLOBAL_URL", "WEBHOOK_MAX_CONCURRENCY"]);
   });
 
   it("accepts a fractional jitter but not a fractional attempt count", () => {
     expect(loadConfig({ ...required, WEBHOOK_RETRY_JITTER_FACTOR: "0.35" }).retry.jitterFactor).toBe(0.35);
+    expect(issuesOf({ ...required, WEBHOOK_RETRY_MAX_ATTEMPTS: "2.5" })).toEqual([expect.stringMatching(/^WEBHOOK_RETRY_MAX_ATTEMPTS expected an integer/)]);
+    expect(loadConfig({ ...required, WEBHOOK_RETRY_MAX_ATTEMPTS: "3" }).retry.maxAttempts).toBe(3);
   });
 });

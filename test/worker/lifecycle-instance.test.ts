@@ -11,6 +11,13 @@ afterEach(() => {
 
 const QR = { code: "2@abc,def", base64: "data:image/png;base64,iVBORw0KGgo=", count: 1 };
 
+/** An instance a connector has reported (a session may hold credentials there), as after its first event. */
+async function connectedInstance() {
+  const created = await createTestInstance();
+  await env.DB.prepare("UPDATE instances SET status = 'close', connector_id = 'c1' WHERE name = ?").bind(created.instanceName).run();
+  return created;
+}
+
 async function storedRow(name: string) {
   return env.DB.prepare("SELECT id FROM instances WHERE name = ?").bind(name).first();
 }
@@ -49,7 +56,7 @@ describe("DELETE /instance/delete/{instance}", () => {
     ["removes the session", { body: { ok: true } }],
     ["has no session (404)", { status: 404, body: { error: "not_found", message: "unknown instance" } }],
   ] as const)("deletes after the connector %s", async (_label, reply) => {
-    const { instanceName } = await createTestInstance();
+    const { instanceName } = await connectedInstance();
     const stub = stubConnector(() => reply);
     const res = await call("DELETE", `/instance/delete/${instanceName}`);
     expect(res.status).toBe(200);
@@ -59,7 +66,7 @@ describe("DELETE /instance/delete/{instance}", () => {
   });
 
   it("keeps the instance and answers 503 when the connector is unreachable", async () => {
-    const { instanceName } = await createTestInstance();
+    const { instanceName } = await connectedInstance();
     stubConnector(() => "down");
     const res = await call("DELETE", `/instance/delete/${instanceName}`);
     expect(res.status).toBe(503);
@@ -68,7 +75,7 @@ describe("DELETE /instance/delete/{instance}", () => {
   });
 
   it("deletes anyway with ?force=true when the connector is unreachable", async () => {
-    const { instanceName } = await createTestInstance();
+    const { instanceName } = await connectedInstance();
     stubConnector(() => "down");
     const res = await call("DELETE", `/instance/delete/${instanceName}?force=true`);
     expect(res.status).toBe(200);
@@ -76,7 +83,7 @@ describe("DELETE /instance/delete/{instance}", () => {
   });
 
   it("does not force past a connector error that is not unreachability", async () => {
-    const { instanceName } = await createTestInstance();
+    const { instanceName } = await connectedInstance();
     stubConnector(() => ({ status: 500, body: { error: "internal", message: "wipe failed" } }));
     const res = await call("DELETE", `/instance/delete/${instanceName}?force=true`);
     expect(res.status).toBe(502);
@@ -84,10 +91,26 @@ describe("DELETE /instance/delete/{instance}", () => {
   });
 
   it("rejects a force value other than true/false", async () => {
-    const { instanceName } = await createTestInstance();
+    const { instanceName } = await connectedInstance();
     stubConnector(() => ({ body: { ok: true } }));
     const res = await call("DELETE", `/instance/delete/${instanceName}?force=yes`);
     expect(res.status).toBe(400);
     expect(res.json.response.message).toEqual([expect.stringContaining('"force"')]);
+  });
+
+  it("deletes an instance no connector ever reported even when the connector is down (the wipe is still tried)", async () => {
+    const { instanceName } = await createTestInstance();
+    const stub = stubConnector(() => "down");
+    const res = await call("DELETE", `/instance/delete/${instanceName}`);
+    expect(res.status).toBe(200);
+    expect(stub.calls.map((c) => c.path)).toEqual([`/v1/instances/${instanceName}`]);
+    expect(await storedRow(instanceName)).toBeNull();
+  });
+
+  it("deletes an instance no connector ever reported whatever the connector answers", async () => {
+    const { instanceName } = await createTestInstance();
+    stubConnector(() => ({ status: 500, body: { error: "internal", message: "wipe failed" } }));
+    expect((await call("DELETE", `/instance/delete/${instanceName}`)).status).toBe(200);
+    expect(await storedRow(instanceName)).toBeNull();
   });
 });

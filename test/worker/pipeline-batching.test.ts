@@ -5,7 +5,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { DeliveryJob } from "../../worker/env.ts";
 import { consumeDeadLetterBatch } from "../../worker/delivery/consumer.ts";
-import { IDS_PER_MESSAGE, enqueueDeliveries } from "../../worker/delivery/enqueue.ts";
+import { enqueueDeliveries } from "../../worker/delivery/enqueue.ts";
 import {
   GLOBAL_VARS, consumeMessages, deliveriesOf, deliveryRow, deps, fakeReceiver, ingest, seedInstance, testEnv, upsertEvent,
 } from "./helpers/pipeline.ts";
@@ -24,12 +24,16 @@ async function ingestMany(count: number, vars: Record<string, string> = {}) {
   return { instance, e };
 }
 
+// Expected values below are literals worked out by hand from the defaults (10 s request timeout,
+// 4 deliveries at a time, 30 s lease margin, 5 s first retry doubling per attempt, 100 ids per
+// message); the consumer deps pin random at 0.5, which makes the jitter factor exactly 1.
 const asMessages = (sent: { deliveryIds: string[] }[]) => sent.map((m, i) => ({ id: `q-${i}`, body: { deliveryIds: m.deliveryIds } }));
 
 describe("packed delivery messages", () => {
   it("ingest sends one message per chunk of up to 100 ids, and one batch delivers all of them", async () => {
     const { instance, e } = await ingestMany(60);
-    expect(e.DELIVERY_QUEUE.messages.map((m) => m.deliveryIds.length)).toEqual([IDS_PER_MESSAGE, 20]);
+    // 60 events × 2 webhooks (the instance's and the global one) = 120 ids: a full message and 20.
+    expect(e.DELIVERY_QUEUE.messages.map((m) => m.deliveryIds.length)).toEqual([100, 20]);
     const receiver = fakeReceiver(ok);
     const result = await consumeMessages(e, asMessages(e.DELIVERY_QUEUE.messages), deps(receiver.fetch).consumerDeps);
     expect(result.explicitAcks.sort()).toEqual(["q-0", "q-1"]);
@@ -52,6 +56,7 @@ describe("packed delivery messages", () => {
     expect(result.explicitAcks).toEqual(["q-0"]);
     expect(result.retryMessages).toEqual([]);
     expect(result.followUps).toHaveLength(1);
+    // First failed attempt: the 5 s initial delay (× jitter factor 1).
     expect(result.followUps[0]!.delaySeconds).toBe(5);
     expect([...result.followUps[0]!.deliveryIds].sort()).toEqual(failedIds);
   });
@@ -68,7 +73,8 @@ describe("packed delivery messages", () => {
     expect(first.followUps[0]!.deliveryIds).toHaveLength(4);
     clock.now += 5_000;
     const second = await consumeMessages(e, asMessages(first.followUps), consumerDeps);
-    // The instance deliveries were due and tried again (→ 10 s); the global ones (300 s) were not sent.
+    // The instance deliveries were due and tried again (second attempt: 5 s × 2 = 10 s); the global
+    // ones (Retry-After 300 s) were not due, so not sent: 4 + 2 requests in all.
     expect(receiver.received).toHaveLength(6);
     expect(second.followUps.map((m) => m.delaySeconds)).toEqual([10]);
     const rows = await deliveriesOf(instance.name);
@@ -88,10 +94,13 @@ describe("packed delivery messages", () => {
     e.DELIVERY_QUEUE.failNext = true;
     const first = await consumeMessages(e, messages, consumerDeps);
     expect(first.explicitAcks).toEqual([]);
-    expect(first.retryMessages).toEqual([{ msgId: "q-0", delaySeconds: 15 * 10 + 30 + 1 }]);
+    // 60 ids claimed, 4 at a time = 15 rounds × 10 s timeout + 30 s margin = a 180 s lease; the
+    // original message comes back 1 s after it ends.
+    expect(first.retryMessages).toEqual([{ msgId: "q-0", delaySeconds: 181 }]);
     expect(first.followUps).toEqual([]);
     expect(flaky.received).toHaveLength(60);
-    // The queue redelivers the original: succeeded rows are skipped, the failed ones are not due yet.
+    // The queue redelivers the original 181 s later: the succeeded rows are skipped; the lease is
+    // over, so the 30 pending global ones (their 5 s retry long due) are sent again.
     clock.now += 181_000;
     const again = await consumeMessages(e, messages, consumerDeps);
     expect(again.explicitAcks).toEqual(["q-0"]);
@@ -107,7 +116,9 @@ describe("packed delivery messages", () => {
   });
 
   it("ids past the per-invocation cap are handed on unprocessed in a follow-up message", async () => {
-    // 120 s timeout, one at a time: 6 rounds fit the 14 min budget, so the cap is one message (100 ids).
+    // 150 ids (75 events × 2 webhooks). 120 s timeout, one at a time: (14 min budget − 30 s margin) /
+    // 120 s = 6.75, so 6 rounds of 1 = 6 ids, less than one message; the cap is then one message's
+    // 100 ids, and the other 50 (the second message) are handed on.
     const { e } = await ingestMany(75, { WEBHOOK_REQUEST_TIMEOUT_MS: "120000", WEBHOOK_MAX_CONCURRENCY: "1" });
     const receiver = fakeReceiver(ok);
     const result = await consumeMessages(e, asMessages(e.DELIVERY_QUEUE.messages), deps(receiver.fetch).consumerDeps);
@@ -153,7 +164,9 @@ describe("packed delivery messages", () => {
     const ids = Array.from({ length: 12_000 }, (_, i) => `msg_${i.toString(16).padStart(28, "0")}`);
     expect(await enqueueDeliveries(e.DELIVERY_QUEUE, ids, 7)).toBe(12_000);
     expect(e.DELIVERY_QUEUE.sent).toEqual(ids);
-    expect(e.DELIVERY_QUEUE.messages.every((m) => m.deliveryIds.length <= IDS_PER_MESSAGE && m.delaySeconds === 7)).toBe(true);
+    // 12,000 ids / 100 per message = 120 messages, more than the 100 one sendBatch may carry.
+    expect(e.DELIVERY_QUEUE.messages).toHaveLength(120);
+    expect(e.DELIVERY_QUEUE.messages.every((m) => m.deliveryIds.length === 100 && m.delaySeconds === 7)).toBe(true);
     expect(calls.length).toBeGreaterThan(1);
     expect(Math.max(...calls)).toBeLessThan(200_000);
   });

@@ -39,6 +39,8 @@ describe("a delivery", () => {
       date_time: "2024-11-24T14:53:20.123Z",
       sender: "15551234567@s.whatsapp.net",
       server_url: "https://api.l2msg.test",
+      // Issue 13: every delivery carries the event's place in the instance's stream.
+      sequence: expect.any(Number),
     });
     expect(req!.headers).toMatchObject({
       "content-type": "application/json", "user-agent": USER_AGENT, authorization: "Bearer abc", "webhook-id": ids[0],

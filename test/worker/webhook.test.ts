@@ -1,6 +1,7 @@
 // Webhook config routes: set (flat, wrapped, alias path) and find — shapes, defaults, validation.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { INSTANCE_SUBSCRIPTION_NAMES } from "../../worker/events/names.ts";
 import { call, createTestInstance, errorBody, uniqueName } from "./helpers/api.ts";
 
 const URL_A = "https://hooks.example.com/wa";
@@ -37,12 +38,36 @@ describe("POST /webhook/set/{instance}", () => {
   it.each([
     ["omitted", {}],
     ["empty", { events: [] }],
-  ])("events %s means all events (stored and reported as [])", async (_label, extra) => {
-    const { instanceName } = await createTestInstance();
+  ])("events %s means all events (stored as [], find lists every name like Evolution)", async (_label, extra) => {
+    const { instanceName, instanceId } = await createTestInstance();
     await call("POST", `/webhook/set/${instanceName}`, { body: { url: URL_A, events: ["CALL"] } });
     const res = await call("POST", `/webhook/set/${instanceName}`, { body: { url: URL_A, ...extra } });
     expect(res.json.webhook.webhook.events).toEqual([]);
-    expect((await call("GET", `/webhook/find/${instanceName}`)).json.events).toEqual([]);
+    // Issue 13: find lists every event name; the stored list stays [] so later events are included.
+    expect((await call("GET", `/webhook/find/${instanceName}`)).json.events).toEqual(INSTANCE_SUBSCRIPTION_NAMES);
+    const row = await env.DB.prepare("SELECT events FROM webhooks WHERE instance_id = ?").bind(instanceId).first<{ events: string }>();
+    expect(row?.events).toBe("[]");
+  });
+
+  it("accepts Evolution v2's webhookByEvents / webhookBase64 in the wrapped body", async () => {
+    const { instanceName } = await createTestInstance();
+    const res = await call("POST", `/webhook/set/${instanceName}`, { body: { webhook: { url: URL_A, webhookByEvents: true, webhookBase64: true, events: ["CALL"] } } });
+    expect(res.status).toBe(201);
+    expect(res.json.webhook.webhook).toMatchObject({ webhook_by_events: true, webhook_base64: true });
+    expect((await call("GET", `/webhook/find/${instanceName}`)).json).toMatchObject({ webhook_by_events: true, webhook_base64: true });
+  });
+
+  it("400 for WEBHOOK_DISABLED, which only the global webhook gets", async () => {
+    const { instanceName } = await createTestInstance();
+    const res = await call("POST", `/webhook/set/${instanceName}`, { body: { url: URL_A, events: ["WEBHOOK_DISABLED"] } });
+    expect(res.status).toBe(400);
+    expect(res.json.response.message[0]).toMatch(/^Invalid "events" property: unknown event "WEBHOOK_DISABLED"/);
+  });
+
+  it("400 when webhookBase64 is not a boolean", async () => {
+    const { instanceName } = await createTestInstance();
+    const res = await call("POST", `/webhook/set/${instanceName}`, { body: { webhook: { url: URL_A, webhookBase64: "yes" } } });
+    expect(res.json).toEqual(errorBody(400, "Bad Request", ['Invalid "webhook.webhookBase64" property: must be true or false']));
   });
 
   it("stores aliases and lower-case names as canonical names, without duplicates", async () => {

@@ -5,6 +5,8 @@ import type { Config, Env } from "../env.ts";
 import { log } from "../log.ts";
 import { claimAndLoadDeliveries, type DeliveryContext } from "../storage/deliveries.ts";
 import { recordBatchSettlement, type BatchSettlement } from "./store.ts";
+import { releaseNextInChats } from "./ordering.ts";
+import { healthUpdates } from "./health.ts";
 import { callWebhook, prepareRequest, type FetchFn } from "./deliver.ts";
 import { classifyAttempt } from "./policy.ts";
 import { EARLY_TOLERANCE_MS, errorRetrySeconds, settleAttempt, unclaimedAction, type MessageAction } from "./settle.ts";
@@ -61,9 +63,9 @@ async function sendOne(ctx: DeliveryContext, s: SendContext): Promise<void> {
   }, outcome, done);
   s.settlement.attempts.push(settled);
   s.actions.set(id, action);
-  if (outcome.kind === "gone" && ctx.delivery.target === "instance" && ctx.delivery.instanceId) {
-    s.settlement.disableWebhooksOf.push(ctx.delivery.instanceId);
-    log.warn("webhook_disabled_after_410", { instance: ctx.delivery.instanceName });
+  if (outcome.kind === "gone" && ctx.delivery.target === "instance" && ctx.delivery.instanceId && ctx.delivery.webhookId) {
+    s.settlement.disableWebhooksOf.push({ instanceId: ctx.delivery.instanceId, webhookId: ctx.delivery.webhookId });
+    log.warn("webhook_disabled_after_410", { instance: ctx.delivery.instanceName, webhookId: ctx.delivery.webhookId });
   }
   // Successes are in the attempt log and the batch line; one line each for the rest.
   if (outcome.kind !== "succeeded") {
@@ -104,7 +106,9 @@ export async function processDeliveryBatch(env: Env, config: Config, deps: Consu
   const send: SendContext = { config, deps, lockedUntil, settlement, actions };
   await eachWithLimit(toSend, config.maxConcurrency, (ctx) => sendOneSafely(ctx, send));
   settlement.now = deps.now();
+  settlement.health = healthUpdates(settlement, contexts);
   await recordBatchSettlement(env.DB, settlement);
+  await releaseNextInChats(env, settlement, contexts);
   const recorded = deps.now();
   const outcomes = settlement.attempts.map((a) => a.attempt.outcome);
   log.info("delivery_batch", {

@@ -58,9 +58,11 @@ export async function prepareRequest(ctx: DeliveryContext, config: Config, nowMs
   const body = deliveryBody({
     event, instanceName: ctx.event.instanceName, data: JSON.parse(ctx.event.data), dateTime: ctx.event.dateTime,
     sender: ctx.event.sender, destination: url, serverUrl: config.serverUrl,
-    apikey: exposeToken ? ctx.instance?.token : undefined, includeBase64: target.includeBase64,
+    apikey: exposeToken ? ctx.instance?.token : undefined, includeBase64: target.includeBase64, sequence: ctx.event.sequence,
   });
-  const headers = await deliveryHeaders({ webhookId: ctx.delivery.id, body, nowMs, secrets: target.secrets, customHeaders: target.customHeaders });
+  const headers = await deliveryHeaders({
+    webhookId: ctx.delivery.id, body, nowMs, secrets: target.secrets, customHeaders: target.customHeaders, sequence: ctx.event.sequence,
+  });
   return { ok: true, request: { url, body, headers } };
 }
 

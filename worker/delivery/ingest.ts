@@ -69,7 +69,7 @@ async function ingestOnce(env: Env, config: Config, envelope: IngestEnvelope, no
     write.ingested.push({ id: event.id, connectorId: envelope.connector, instanceName: event.instance, receivedAt: now });
     const routing = routingByName.get(event.instance);
     const { mapped, patch } = safeMap(event);
-    const origin = { instanceName: event.instance, instance: routing?.instance, webhook: routing?.webhook, sourceEventId: event.id };
+    const origin = { instanceName: event.instance, instance: routing?.instance, webhooks: routing?.webhooks ?? [], sourceEventId: event.id };
     const rows = planRows(mapped, origin, config.globalWebhook, now);
     write.events.push(...rows.events);
     write.deliveries.push(...rows.deliveries);

@@ -7,7 +7,8 @@ import type { NewDelivery } from "../storage/deliveries.ts";
 import type { NewWebhookEvent } from "../storage/webhook-events.ts";
 import { newDeliveryId, newWebhookEventId } from "./ids.ts";
 import { withoutBase64 } from "./request.ts";
-import { routeEvent } from "./route.ts";
+import { messageRef } from "./message-ref.ts";
+import { routeToTargets } from "./route.ts";
 import { MAX_STORED_DATA_BYTES } from "../../protocol/envelope.ts";
 
 /** D1 rows are capped at 2 MB; event data above the cap is stored without `message.base64`. */
@@ -17,7 +18,8 @@ export interface EventOrigin {
   instanceName: string;
   /** Undefined when the connector reported an instance the worker does not know. */
   instance: InstanceRow | undefined;
-  webhook: WebhookRow | undefined;
+  /** The instance's webhooks (none for an unknown instance). */
+  webhooks: WebhookRow[];
   /** The connector event id, for connector events. */
   sourceEventId?: string;
 }
@@ -42,7 +44,8 @@ export function storableData(data: unknown): string | undefined {
 export function planRows(mapped: MappedEvent[], origin: EventOrigin, global: GlobalWebhookConfig, now: number): PlannedRows {
   const planned: PlannedRows = { events: [], deliveries: [], oversized: 0 };
   for (const item of mapped) {
-    const targets = routeEvent(item.event, origin.webhook, global);
+    const ref = messageRef(item.event, item.data);
+    const targets = routeToTargets(item.event, origin.webhooks, global, ref);
     if (!targets.length) continue;
     const data = storableData(item.data);
     if (data === undefined) {
@@ -53,11 +56,12 @@ export function planRows(mapped: MappedEvent[], origin: EventOrigin, global: Glo
     const instanceId = origin.instance?.id ?? null;
     planned.events.push({
       id: eventId, sourceEventId: origin.sourceEventId ?? null, instanceId, instanceName: origin.instanceName,
-      event: item.event, data, dateTime: item.dateTime, sender: item.sender ?? null, createdAt: now,
+      event: item.event, data, dateTime: item.dateTime, sender: item.sender ?? null,
+      chatJid: ref?.remoteJid ?? null, messageId: ref?.messageId ?? null, createdAt: now,
     });
-    for (const target of targets) {
+    for (const { target, webhookId, orderKey } of targets) {
       planned.deliveries.push({
-        id: newDeliveryId(now), eventId, instanceId, instanceName: origin.instanceName, target, event: item.event,
+        id: newDeliveryId(now), eventId, instanceId, instanceName: origin.instanceName, target, webhookId, orderKey, event: item.event,
         status: "pending", attempts: 0, nextAttemptAt: now, createdAt: now, updatedAt: now,
       });
     }

@@ -35,6 +35,8 @@ export interface BodyInput {
   /** The instance token; only when AUTHENTICATION_EXPOSE_IN_FETCH_INSTANCES=true. */
   apikey?: string;
   includeBase64: boolean;
+  /** The event's place in the instance's stream (docs/delivery.md#sequences); null for events without one. */
+  sequence?: number | null;
 }
 
 /** `data.message.base64` removed (copy-on-write) when the target does not want media inline. */
@@ -46,7 +48,7 @@ export function withoutBase64(data: unknown): unknown {
   return { ...(data as Record<string, unknown>), message: rest };
 }
 
-/** The Evolution v1 body; `sender` and `apikey` are omitted when unknown / not exposed. */
+/** The Evolution v1 body plus `sequence`; `sender`, `apikey` and `sequence` are omitted when unknown / not exposed. */
 export function deliveryBody(input: BodyInput): string {
   return JSON.stringify({
     event: input.event,
@@ -57,6 +59,7 @@ export function deliveryBody(input: BodyInput): string {
     sender: input.sender ?? undefined,
     server_url: input.serverUrl,
     apikey: input.apikey,
+    sequence: input.sequence ?? undefined,
   });
 }
 
@@ -67,6 +70,8 @@ export interface SigningInput {
   /** Secrets to sign with, current first; empty = unsigned. */
   secrets: string[];
   customHeaders: Record<string, string>;
+  /** Sent as `x-l2msg-sequence` when the event has one. */
+  sequence?: number | null;
 }
 
 /** A valid header name/value pair (the Headers API rejects the rest, which would crash the send). */
@@ -86,6 +91,7 @@ export async function deliveryHeaders(input: SigningInput): Promise<Record<strin
   headers["user-agent"] = USER_AGENT;
   headers["webhook-id"] = input.webhookId;
   headers["webhook-timestamp"] = String(timestamp);
+  if (input.sequence != null) headers["x-l2msg-sequence"] = String(input.sequence);
   if (input.secrets.length) {
     const signatures = await Promise.all(input.secrets.map((s) => signStandardWebhook(s, input.webhookId, timestamp, input.body)));
     headers["webhook-signature"] = signatures.join(" ");

@@ -9,8 +9,10 @@ import {
 import { insertAttemptsStatements } from "../storage/delivery-attempts.ts";
 import { insertIngestedEventsStatements, pruneIngestedEventsStatement, type NewIngestedEvent } from "../storage/ingested-events.ts";
 import { instanceUpdateStatement, type InstanceUpdate } from "../storage/instances.ts";
-import { insertWebhookEventsStatements, pruneOrphanEventsStatement, type NewWebhookEvent } from "../storage/webhook-events.ts";
-import { disableWebhooksStatement } from "../storage/webhooks.ts";
+import { insertWebhookEventsStatements, pruneOrphanEventsStatement, sequenceStatements, type NewWebhookEvent } from "../storage/webhook-events.ts";
+import { numberEvents } from "./sequence.ts";
+import { disableWebhooksStatement, type WebhookKey } from "../storage/webhooks.ts";
+import { webhookHealthStatement, type WebhookHealthUpdate } from "../storage/webhook-health.ts";
 
 export interface PipelineWrite {
   ingested: NewIngestedEvent[];
@@ -23,9 +25,12 @@ export interface PipelineWrite {
 /** Stores everything in one db.batch (one transaction): all of it or none of it. Rows go in as JSON params. */
 export async function storePipelineWrite(d1: D1Database, write: PipelineWrite): Promise<void> {
   const db = getDb(d1);
+  // Sequences are assigned inside this transaction (docs/delivery.md#sequences).
+  const numbered = numberEvents(write.events);
   await runBatch(db, [
     ...insertIngestedEventsStatements(db, write.ingested),
-    ...insertWebhookEventsStatements(db, write.events),
+    ...insertWebhookEventsStatements(db, numbered.events),
+    ...sequenceStatements(db, numbered.counts),
     ...insertDeliveriesStatements(db, write.deliveries),
     ...write.instanceUpdates.map((u) => instanceUpdateStatement(db, u, write.now)),
   ]);
@@ -36,7 +41,9 @@ export interface BatchSettlement {
   /** Claimed deliveries that could not be sent at all (target gone, URL refused): failed, no attempt. */
   unsendable: { deliveryId: string; reason: string }[];
   /** Instance webhooks that answered 410 Gone: disabled. */
-  disableWebhooksOf: string[];
+  disableWebhooksOf: WebhookKey[];
+  /** Endpoint health changes of the instance webhooks attempted in this batch (delivery/health.ts). */
+  health?: WebhookHealthUpdate[];
   now: number;
 }
 
@@ -47,12 +54,13 @@ export interface BatchSettlement {
 export async function recordBatchSettlement(d1: D1Database, settlement: BatchSettlement): Promise<void> {
   const db = getDb(d1);
   const { now, attempts } = settlement;
-  const gone = [...new Set(settlement.disableWebhooksOf)];
+  const gone = settlement.disableWebhooksOf;
   await runBatch(db, [
     ...insertAttemptsStatements(db, attempts),
     ...(attempts.length ? [updateStatesStatement(db, attempts, now)] : []),
     ...settlement.unsendable.map(({ deliveryId, reason }) => failPendingStatement(db, [deliveryId], reason, now)),
     ...(gone.length ? [disableWebhooksStatement(db, gone, now)] : []),
+    ...(settlement.health?.length ? [webhookHealthStatement(db, settlement.health)] : []),
   ]);
 }
 

@@ -6,6 +6,7 @@ import { log } from "../log.ts";
 import { takeStuckDeliveries } from "../storage/deliveries.ts";
 import { pruneOldRows } from "./store.ts";
 import { enqueueDeliveries } from "./enqueue.ts";
+import { autoDisableFailingWebhooks } from "./auto-disable.ts";
 
 /** At most this many deliveries are re-enqueued per run. */
 export const SWEEP_LIMIT = 500;
@@ -32,4 +33,5 @@ export async function sweepStuckDeliveries(env: Env, now: number): Promise<numbe
 export async function runHousekeeping(env: Env, now: number): Promise<void> {
   await sweepStuckDeliveries(env, now);
   await pruneOldRows(env.DB, now - SUCCEEDED_RETENTION_MS, now - DEDUP_RETENTION_MS, PRUNE_LIMIT);
+  await autoDisableFailingWebhooks(env, loadConfig(env), now);
 }

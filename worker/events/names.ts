@@ -25,12 +25,17 @@ export const WEBHOOK_EVENTS = {
   CALL: "call",
   LABELS_EDIT: "labels.edit",
   LABELS_ASSOCIATION: "labels.association",
+  /** l2msg's own: an instance webhook was disabled after failing too long (global webhook only, docs/delivery.md#auto-disable). */
+  WEBHOOK_DISABLED: "webhook.disabled",
 } as const;
 
 export type SubscriptionName = keyof typeof WEBHOOK_EVENTS;
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[SubscriptionName];
 
 export const SUBSCRIPTION_NAMES = Object.keys(WEBHOOK_EVENTS) as SubscriptionName[];
+
+/** What an instance webhook can subscribe to: every name but l2msg's own WEBHOOK_DISABLED (global webhook only). */
+export const INSTANCE_SUBSCRIPTION_NAMES: readonly SubscriptionName[] = SUBSCRIPTION_NAMES.filter((name) => name !== "WEBHOOK_DISABLED");
 
 /** Older names users send; stored as the canonical name. */
 export const SUBSCRIPTION_ALIASES: Record<string, SubscriptionName> = {

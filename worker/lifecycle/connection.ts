@@ -60,6 +60,21 @@ export async function removeFromConnector(deps: ConnectorClient, instanceName: s
   }
 }
 
+/** Still `created` and never reported by a connector: no connector has heard of it (docs/api.md#lifecycle-and-sending). */
+export const neverReachedConnector = (instance: InstanceRow): boolean => instance.status === "created" && instance.connectorId === null;
+
+/**
+ * For deleting an instance no connector ever reported: the wipe is still tried (a connect may
+ * have started a session whose first event is not in yet), but no failure stops the delete.
+ */
+export async function removeNeverConnected(deps: ConnectorClient, instanceName: string): Promise<void> {
+  try {
+    await removeOnConnector(deps, instanceName);
+  } catch (err) {
+    log.info("delete_without_connector", { instance: instanceName, reason: err instanceof Error ? err.message : String(err) });
+  }
+}
+
 /** Sends a text if D1 says the instance is open; the connector's 409 is the same 400. */
 export async function sendText(deps: ConnectorClient, instance: InstanceRow, request: SendTextRequest): Promise<SentMessage> {
   if (instance.status !== "open") throw notConnected(instance.name);

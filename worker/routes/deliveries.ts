@@ -16,7 +16,8 @@ import { existingInstance, requireExistingInstance } from "./middleware.ts";
 
 const deliveryNotFound = (id: string) => new ApiError("NOT_FOUND", [`The "${id}" delivery does not exist`]);
 
-function scopeFor(instance: InstanceRow, auth: AuthContext): DeliveryScope {
+/** What a caller may see of an instance's deliveries (also used by the trace route). */
+export function scopeFor(instance: InstanceRow, auth: AuthContext): DeliveryScope {
   return { instanceId: instance.id, targets: auth.kind === "global" ? ["instance", "global"] : ["instance"] };
 }
 

@@ -12,7 +12,7 @@ import {
 } from "../schemas/instance.ts";
 import { createInstance, deleteInstance, findInstanceByName, generateInstanceToken, listInstances } from "../storage/instances.ts";
 import { apiBodyLimit, existingInstance, requireExistingInstance } from "./middleware.ts";
-import { firstQrCode, removeFromConnector } from "../lifecycle/connection.ts";
+import { firstQrCode, neverReachedConnector, removeFromConnector, removeNeverConnected } from "../lifecycle/connection.ts";
 import { deleteInstanceQuerySchema } from "../schemas/lifecycle.ts";
 
 
@@ -85,7 +85,9 @@ export function registerInstanceRoutes(app: OpenAPIHono<AppBindings>): void {
   app.openapi(deleteInstanceRoute, async (c) => {
     const { instance: name } = c.req.valid("param");
     const instance = existingInstance(c.var.instance, name);
-    await removeFromConnector({ config: c.var.config }, instance.name, c.req.valid("query").force === "true");
+    const deps = { config: c.var.config };
+    if (neverReachedConnector(instance)) await removeNeverConnected(deps, instance.name);
+    else await removeFromConnector(deps, instance.name, c.req.valid("query").force === "true");
     await deleteInstance(c.env.DB, instance.id);
     return c.json({ status: "SUCCESS" as const, error: false as const, response: { message: "Instance deleted" } }, 200);
   }, validationHook());

@@ -7,7 +7,7 @@ import { checkWebhookUrl } from "../delivery/url-guard.ts";
 import { badRequest } from "../errors.ts";
 import { apiKeySecurity, json, errorResponses, instanceParamsSchema, validationHook } from "../schemas/common.ts";
 import {
-  pickWebhookBodyBranch, settingsFromBody, toWebhookView, webhookSetBodySchema, webhookSetResponseSchema, webhookViewSchema,
+  pickWebhookBodyBranch, settingsFromBody, toWebhookSetView, toWebhookView, webhookSetBodySchema, webhookSetResponseSchema, webhookViewSchema,
 } from "../schemas/webhook.ts";
 import { findWebhook, setWebhook } from "../storage/webhooks.ts";
 import { apiBodyLimit, existingInstance, requireExistingInstance } from "./middleware.ts";
@@ -53,7 +53,7 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppBindings>): void {
       const check = checkWebhookUrl(settings.url, c.var.config.allowPrivateUrls);
       if (!check.ok) throw badRequest([`Invalid "url" property: ${check.reason}`]);
       const stored = await setWebhook(c.env.DB, instance.id, settings);
-      return c.json({ webhook: { instanceName: instance.name, webhook: toWebhookView(stored) } }, 201);
+      return c.json({ webhook: { instanceName: instance.name, webhook: toWebhookSetView(stored) } }, 201);
     }, validationHook(pickWebhookBodyBranch));
   }
 

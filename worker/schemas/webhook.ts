@@ -1,7 +1,7 @@
 // Request/response schemas of the webhook config routes (docs/api.md#webhook-config) and the normalisation of the
 // flat (seed) and wrapped (Evolution v2) bodies into one WebhookSettings. Pure: no I/O.
 import { z } from "@hono/zod-openapi";
-import { SUBSCRIPTION_NAMES, canonicalSubscription, type SubscriptionName } from "../events/names.ts";
+import { INSTANCE_SUBSCRIPTION_NAMES, canonicalSubscription, type SubscriptionName } from "../events/names.ts";
 import { RESERVED_HEADER_NAMES } from "../delivery/request.ts";
 import { booleanField, instanceNameSchema, webhookUrlSchema, type UnionBranchPicker } from "./common.ts";
 
@@ -32,13 +32,13 @@ export const eventListSchema = z
     const unknown: string[] = [];
     for (const name of names) {
       const canonical = canonicalSubscription(name);
-      if (!canonical) unknown.push(name);
+      if (!canonical || !INSTANCE_SUBSCRIPTION_NAMES.includes(canonical)) unknown.push(name);
       else if (!events.includes(canonical)) events.push(canonical);
     }
     if (unknown.length) {
       ctx.addIssue({
         code: "custom",
-        message: `unknown event ${unknown.map((n) => JSON.stringify(n)).join(", ")}; valid events: ${SUBSCRIPTION_NAMES.join(", ")} (aliases: GROUP_UPDATE, NEW_JWT_TOKEN)`,
+        message: `unknown event ${unknown.map((n) => JSON.stringify(n)).join(", ")}; valid events: ${INSTANCE_SUBSCRIPTION_NAMES.join(", ")} (aliases: GROUP_UPDATE, NEW_JWT_TOKEN)`,
       });
       return z.NEVER;
     }
@@ -46,7 +46,7 @@ export const eventListSchema = z
   })
   .openapi({
     type: "array",
-    items: { type: "string", enum: [...SUBSCRIPTION_NAMES, "GROUP_UPDATE", "NEW_JWT_TOKEN"] },
+    items: { type: "string", enum: [...INSTANCE_SUBSCRIPTION_NAMES, "GROUP_UPDATE", "NEW_JWT_TOKEN"] },
     description: "Subscription names; missing or empty means every event. Aliases are stored as the canonical name.",
     example: ["MESSAGES_UPSERT", "CONNECTION_UPDATE"],
   });
@@ -99,6 +99,9 @@ export const wrappedWebhookBodySchema = z
         url: webhookUrlSchema,
         byEvents: booleanField().optional(),
         base64: booleanField().optional(),
+        // Evolution v2's spellings of byEvents / base64; the short ones win when both are given.
+        webhookByEvents: booleanField().optional(),
+        webhookBase64: booleanField().optional(),
         events: eventListSchema.optional(),
         headers: headersSchema.optional(),
       },
@@ -122,7 +125,10 @@ export type WebhookSetBody = z.output<typeof webhookSetBodySchema>;
 export function settingsFromBody(body: WebhookSetBody): WebhookSettings {
   if ("webhook" in body) {
     const w = body.webhook;
-    return { enabled: w.enabled ?? true, url: w.url, events: w.events ?? [], byEvents: w.byEvents ?? false, base64: w.base64 ?? false, headers: w.headers ?? {} };
+    return {
+      enabled: w.enabled ?? true, url: w.url, events: w.events ?? [],
+      byEvents: w.byEvents ?? w.webhookByEvents ?? false, base64: w.base64 ?? w.webhookBase64 ?? false, headers: w.headers ?? {},
+    };
   }
   return {
     enabled: body.enabled ?? true,
@@ -138,7 +144,7 @@ export const webhookViewSchema = z
   .object({
     enabled: z.boolean(),
     url: z.string(),
-    events: z.array(z.string()).openapi({ description: "Canonical subscription names; empty means every event" }),
+    events: z.array(z.string()).openapi({ description: "Canonical subscription names; every name when the webhook takes every event" }),
     webhook_by_events: z.boolean(),
     webhook_base64: z.boolean(),
     headers: z.record(z.string(), z.string()),
@@ -150,8 +156,17 @@ export type WebhookView = z.infer<typeof webhookViewSchema>;
 /** What find returns for an instance that never had a webhook set (docs/api.md#webhook-config). */
 export const EMPTY_WEBHOOK_VIEW: WebhookView = { enabled: false, url: "", events: [], webhook_by_events: false, webhook_base64: false, headers: {} };
 
+/**
+ * The find answer. A webhook that takes every event is stored as `[]` (so events added later are
+ * included) but listed with every name, as Evolution does (docs/api.md#webhook-config).
+ */
 export function toWebhookView(settings: WebhookSettings | undefined): WebhookView {
   if (!settings) return { ...EMPTY_WEBHOOK_VIEW, events: [], headers: {} };
+  return { ...toWebhookSetView(settings), events: settings.events.length ? [...settings.events] : [...INSTANCE_SUBSCRIPTION_NAMES] };
+}
+
+/** The set answer echoes the stored list (`[]` = every event). */
+export function toWebhookSetView(settings: WebhookSettings): WebhookView {
   return {
     enabled: settings.enabled,
     url: settings.url,

@@ -5,6 +5,7 @@
 import { and, desc, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
 import { getDb, type Db } from "./db.ts";
 import { listAttempts, type AttemptRecord } from "./delivery-attempts.ts";
+import { notHeldByEarlier } from "./delivery-order.ts";
 import { insertJsonRows, jsonList } from "./json-rows.ts";
 import {
   deliveries, instances, webhookEvents, webhooks,
@@ -48,14 +49,14 @@ export async function claimAndLoadDeliveries(d1: D1Database, ids: string[], now:
   const claimedRows = await db
     .update(deliveries)
     .set({ lockedUntil })
-    .where(and(inArray(deliveries.id, list), eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, dueBefore), unleased(now)))
+    .where(and(inArray(deliveries.id, list), eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, dueBefore), unleased(now), notHeldByEarlier()))
     .returning({ id: deliveries.id });
   const rows = await db
     .select({ delivery: deliveries, event: webhookEvents, instance: instances, webhook: webhooks })
     .from(deliveries)
     .innerJoin(webhookEvents, eq(webhookEvents.id, deliveries.eventId))
     .leftJoin(instances, eq(instances.id, deliveries.instanceId))
-    .leftJoin(webhooks, eq(webhooks.instanceId, deliveries.instanceId))
+    .leftJoin(webhooks, and(eq(webhooks.instanceId, deliveries.instanceId), eq(webhooks.id, deliveries.webhookId)))
     .where(inArray(deliveries.id, list));
   const contexts = new Map<string, DeliveryContext>();
   for (const row of rows) {
@@ -115,7 +116,7 @@ export async function takeStuckDeliveries(d1: D1Database, now: number, graceMs: 
   const stuck = db
     .select({ id: deliveries.id })
     .from(deliveries)
-    .where(and(eq(deliveries.status, "pending"), lt(deliveries.nextAttemptAt, now - graceMs), unleased(now)))
+    .where(and(eq(deliveries.status, "pending"), lt(deliveries.nextAttemptAt, now - graceMs), unleased(now), notHeldByEarlier()))
     .orderBy(deliveries.nextAttemptAt)
     .limit(limit);
   const rows = await db

@@ -10,6 +10,10 @@ import { jsonList } from "./json-rows.ts";
 import { instances, webhooks, type InstanceRow, type WebhookRow } from "./schema.ts";
 import { upsertWebhookStatement } from "./webhooks.ts";
 
+export async function findInstanceById(d1: D1Database, id: string): Promise<InstanceRow | undefined> {
+  return getDb(d1).select().from(instances).where(eq(instances.id, id)).get();
+}
+
 export async function findInstanceByName(d1: D1Database, name: string): Promise<InstanceRow | undefined> {
   if (!name) return undefined;
   return getDb(d1).select().from(instances).where(eq(instances.name, name)).get();
@@ -57,7 +61,7 @@ export async function createInstance(d1: D1Database, input: NewInstance, now = D
   const db = getDb(d1);
   const row: InstanceRow = {
     id: crypto.randomUUID(), name: input.name, token: input.token, status: "created", statusReason: null,
-    ownerJid: null, profileName: null, profilePictureUrl: null, connectorId: null, createdAt: now, updatedAt: now,
+    ownerJid: null, profileName: null, profilePictureUrl: null, connectorId: null, lastSequence: 0, createdAt: now, updatedAt: now,
   };
   const insert = db.insert(instances).values(row);
   try {
@@ -114,11 +118,12 @@ export function instanceUpdateStatement(db: Db, update: InstanceUpdate, now: num
 
 export interface InstanceRouting {
   instance: InstanceRow;
-  webhook: WebhookRow | undefined;
+  /** Every webhook of the instance (the default one and those created with /webhooks). */
+  webhooks: WebhookRow[];
 }
 
 /**
- * Instances (with their webhook config, if any) by name, in one select; unknown names are absent.
+ * Instances (with their webhooks, if any) by name, in one select; unknown names are absent.
  * (Not part of a db.batch: drizzle maps a joined select in a D1 batch by column name, and
  * instances and webhooks share names.)
  */
@@ -127,6 +132,13 @@ export async function findRoutingByNames(db: Db, names: string[]): Promise<Map<s
     .select({ instance: instances, webhook: webhooks })
     .from(instances)
     .leftJoin(webhooks, eq(webhooks.instanceId, instances.id))
-    .where(inArray(instances.name, jsonList([...new Set(names)])));
-  return new Map(rows.map((row) => [row.instance.name, { instance: row.instance, webhook: row.webhook ?? undefined }]));
+    .where(inArray(instances.name, jsonList([...new Set(names)])))
+    .orderBy(instances.name, webhooks.createdAt, webhooks.id);
+  const routing = new Map<string, InstanceRouting>();
+  for (const row of rows) {
+    const entry = routing.get(row.instance.name) ?? { instance: row.instance, webhooks: [] };
+    if (row.webhook) entry.webhooks.push(row.webhook);
+    routing.set(row.instance.name, entry);
+  }
+  return routing;
 }

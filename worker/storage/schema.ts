@@ -1,7 +1,8 @@
 // The one drizzle schema for D1: every table, its indexes and row types. Migrations in migrations/
 // are generated from this with drizzle-kit and reviewed by hand. Timestamps are integer ms since
 // epoch; pipeline rows cascade with their instance. What each table is for: docs/delivery.md.
-import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { sqliteTable, text, integer, index, primaryKey } from "drizzle-orm/sqlite-core";
 
 export const instances = sqliteTable("instances", {
   id: text("id").primaryKey(),
@@ -17,30 +18,59 @@ export const instances = sqliteTable("instances", {
   profilePictureUrl: text("profile_picture_url"),
   /** Id of the connector that last reported this instance. */
   connectorId: text("connector_id"),
+  /** The sequence of the instance's last stored webhook event; bumped in the ingest transaction (docs/delivery.md#sequences). */
+  lastSequence: integer("last_sequence").notNull().default(0),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
 
-export const webhooks = sqliteTable("webhooks", {
-  instanceId: text("instance_id")
-    .primaryKey()
-    .references(() => instances.id, { onDelete: "cascade" }),
-  url: text("url").notNull(),
-  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
-  /** JSON array of subscription names; empty = all events. */
-  events: text("events", { mode: "json" }).$type<string[]>().notNull(),
-  byEvents: integer("by_events", { mode: "boolean" }).notNull().default(false),
-  base64: integer("base64", { mode: "boolean" }).notNull().default(false),
-  /** JSON object of extra headers sent with every delivery. */
-  headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull(),
-  /** Standard Webhooks `whsec_` signing secret. */
-  secret: text("secret").notNull(),
-  /** The secret before the last rotation, still accepted until `previousSecretExpiresAt`. */
-  previousSecret: text("previous_secret"),
-  previousSecretExpiresAt: integer("previous_secret_expires_at"),
-  createdAt: integer("created_at").notNull(),
-  updatedAt: integer("updated_at").notNull(),
-});
+/** Per-webhook message-event filters (docs/api.md#filters); a missing key means "include". */
+export interface WebhookFilters {
+  groups?: "include" | "exclude" | "only";
+  fromMe?: "include" | "exclude" | "only";
+}
+
+/** An instance's webhooks: `default` is the one /webhook/set manages; others come from /webhooks (docs/api.md#webhooks). */
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    instanceId: text("instance_id")
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    /** `default`, or `wh_…` for webhooks created with POST /webhooks/{instance}. */
+    id: text("id").notNull().default("default"),
+    url: text("url").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    /** JSON array of subscription names; empty = all events. */
+    events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+    byEvents: integer("by_events", { mode: "boolean" }).notNull().default(false),
+    base64: integer("base64", { mode: "boolean" }).notNull().default(false),
+    /** JSON object of extra headers sent with every delivery. */
+    headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    /** JSON filters on message events by chat and key. */
+    filters: text("filters", { mode: "json" }).$type<WebhookFilters>().notNull().default({}),
+    /** One delivery at a time per chat, in sequence order (docs/delivery.md#order-per-chat). */
+    ordered: integer("ordered", { mode: "boolean" }).notNull().default(false),
+    /** Standard Webhooks `whsec_` signing secret. */
+    secret: text("secret").notNull(),
+    /** The secret before the last rotation, still accepted until `previousSecretExpiresAt`. */
+    previousSecret: text("previous_secret"),
+    previousSecretExpiresAt: integer("previous_secret_expires_at"),
+    /** When it was disabled by a 410 or by failing too long; null while enabled or disabled by its owner. */
+    disabledAt: integer("disabled_at"),
+    disabledReason: text("disabled_reason"),
+    /** Endpoint health, updated with every recorded attempt (docs/delivery.md#endpoint-health). */
+    lastSuccessAt: integer("last_success_at"),
+    /** First failed attempt since the last success; null after a success. */
+    failingSince: integer("failing_since"),
+    lastFailureAt: integer("last_failure_at"),
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.instanceId, t.id] })],
+);
 
 /** Evolution's instance settings (docs/api.md#instance-settings); no row = the defaults. */
 export const instanceSettings = sqliteTable("instance_settings", {
@@ -87,9 +117,18 @@ export const webhookEvents = sqliteTable(
     data: text("data").notNull(),
     dateTime: text("date_time").notNull(),
     sender: text("sender"),
+    /** Position in the instance's event stream (1, 2, 3…, no gaps); null for unknown instances. */
+    sequence: integer("sequence"),
+    /** The chat (`remoteJid`) and WhatsApp message id a message event is about, for filters and trace. */
+    chatJid: text("chat_jid"),
+    messageId: text("message_id"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("webhook_events_instance_idx").on(t.instanceId)],
+  (t) => [
+    index("webhook_events_instance_idx").on(t.instanceId),
+    index("webhook_events_sequence_idx").on(t.instanceId, t.sequence),
+    index("webhook_events_message_idx").on(t.instanceId, t.messageId),
+  ],
 );
 
 export type DeliveryTarget = "instance" | "global";
@@ -106,6 +145,10 @@ export const deliveries = sqliteTable(
     instanceId: text("instance_id").references(() => instances.id, { onDelete: "cascade" }),
     instanceName: text("instance_name").notNull(),
     target: text("target").$type<DeliveryTarget>().notNull(),
+    /** The instance webhook (`default`, `wh_…`) for target `instance`; null for the global webhook. */
+    webhookId: text("webhook_id"),
+    /** The chat, when the webhook delivers in order per chat; null otherwise (docs/delivery.md#order-per-chat). */
+    orderKey: text("order_key"),
     event: text("event").notNull(),
     status: text("status").$type<DeliveryStatus>().notNull(),
     /** Attempts in the current round (reset by a redelivery); the retry policy counts these. */
@@ -123,6 +166,8 @@ export const deliveries = sqliteTable(
     index("deliveries_instance_idx").on(t.instanceId, t.id),
     index("deliveries_status_next_idx").on(t.status, t.nextAttemptAt),
     index("deliveries_event_idx").on(t.eventId),
+    index("deliveries_webhook_idx").on(t.instanceId, t.webhookId, t.createdAt),
+    index("deliveries_order_idx").on(t.instanceId, t.webhookId, t.orderKey, t.status).where(sql`order_key is not null`),
   ],
 );
 

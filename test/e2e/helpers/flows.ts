@@ -45,3 +45,31 @@ export async function connectionState(stack: Stack, instance: string): Promise<s
 /** Webhooks of `instance` received after the `since` index of the inbox. */
 export const webhooksSince = (stack: Stack, instance: string, since: number) =>
   stack.inbox.received.slice(since).filter((w) => w.body.instance === instance);
+
+export interface PairedInstance {
+  name: string;
+  /** The account's phone number (digits) and its JID. */
+  pn: string;
+  jid: string;
+  phone: FakePhone;
+  qr: QrCode;
+  /** The `connection.update` open webhook. */
+  open: ReceivedWebhook;
+}
+
+let freshCount = 0;
+
+/** A new instance name and a new WhatsApp account (phone), unused by any other test. */
+export function freshAccount(stack: Stack, label: string): { name: string; pn: string; jid: string; phone: FakePhone } {
+  freshCount += 1;
+  const pn = `15554${String(freshCount).padStart(6, "0")}`;
+  return { name: `${label}-${freshCount}`, pn, jid: `${pn}@s.whatsapp.net`, phone: stack.wa.phone(pn) };
+}
+
+/** Creates an instance (inbox webhook, every event) for a new account and pairs it; resolves once it is open. */
+export async function pairFreshInstance(stack: Stack, label: string): Promise<PairedInstance> {
+  const account = freshAccount(stack, label);
+  const qr = await createWithQr(stack, account.name);
+  const open = await scanAndWaitOpen(stack, account.name, account.phone, qr.code);
+  return { ...account, qr, open };
+}

@@ -21,7 +21,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(label: string): Promise<Stack> {
+/** `vars` are extra worker vars (e.g. a shorter retry delay for a suite that waits on retries). */
+export async function startStack(label: string, vars: Record<string, string> = {}): Promise<Stack> {
   const started: { wa?: FakeWhatsApp; inbox?: WebhookInbox; worker?: LocalWorker; connector?: RunningConnector } = {};
   const dataDir = mkdtempSync(join(tmpdir(), `l2msg-${label}-connector-`));
   const stop = async () => {
@@ -39,7 +40,7 @@ export async function startStack(label: string): Promise<Stack> {
     const connectorPort = await sparePort();
     started.worker = await startLocalWorker({
       label,
-      vars: { CONNECTOR_URL: `http://127.0.0.1:${connectorPort}`, WEBHOOK_ALLOW_PRIVATE_URLS: "true" },
+      vars: { CONNECTOR_URL: `http://127.0.0.1:${connectorPort}`, WEBHOOK_ALLOW_PRIVATE_URLS: "true", ...vars },
     });
     const config = parseConfig(
       {

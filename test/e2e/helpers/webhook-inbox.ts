@@ -12,6 +12,7 @@ export interface WebhookBody {
   sender?: string;
   server_url?: string;
   apikey?: string;
+  sequence?: number;
 }
 
 export interface ReceivedWebhook {

@@ -84,8 +84,10 @@ export async function seedInstance(webhook: Partial<WebhookRow> | null = {}): Pr
   await db.insert(instances).values({ id, name, token, status: "created", createdAt: now, updatedAt: now });
   if (webhook === null) return { id, name, token, webhook: undefined };
   const row: WebhookRow = {
-    instanceId: id, url: `https://receiver.example/${name}`, enabled: true, events: [], byEvents: false, base64: false,
-    headers: {}, secret: generateWebhookSecret(), previousSecret: null, previousSecretExpiresAt: null, createdAt: now, updatedAt: now,
+    instanceId: id, id: "default", url: `https://receiver.example/${name}`, enabled: true, events: [], byEvents: false, base64: false,
+    headers: {}, filters: {}, ordered: false, secret: generateWebhookSecret(), previousSecret: null, previousSecretExpiresAt: null,
+    disabledAt: null, disabledReason: null, lastSuccessAt: null, failingSince: null, lastFailureAt: null, consecutiveFailures: 0, lastError: null,
+    createdAt: now, updatedAt: now,
     ...webhook,
   };
   await db.insert(webhooks).values(row);

@@ -1,0 +1,48 @@
+// Reads for a webhook's stats (docs/api.md#endpoint-health): its deliveries by status and its
+// attempts' success rate and latency percentiles over a window. db first; no HTTP here.
+import { and, count, eq, gte } from "drizzle-orm";
+import { getDb } from "./db.ts";
+import { deliveries, type DeliveryStatus } from "./schema.ts";
+
+export interface WindowStats {
+  deliveries: Record<DeliveryStatus, number>;
+  attempts: number;
+  succeededAttempts: number;
+  p50LatencyMs: number | null;
+  p95LatencyMs: number | null;
+}
+
+interface AttemptSummary {
+  n: number | null;
+  ok: number | null;
+  p50: number | null;
+  p95: number | null;
+}
+
+/**
+ * Deliveries created since `since` by status, and the attempts made since then: how many, how
+ * many succeeded, and the nearest-rank p50 / p95 latency (one window-function query).
+ */
+export async function webhookWindowStats(d1: D1Database, instanceId: string, webhookId: string, since: number): Promise<WindowStats> {
+  const db = getDb(d1);
+  const byStatus = await db
+    .select({ status: deliveries.status, n: count() })
+    .from(deliveries)
+    .where(and(eq(deliveries.instanceId, instanceId), eq(deliveries.webhookId, webhookId), gte(deliveries.createdAt, since)))
+    .groupBy(deliveries.status);
+  const summary = await d1.prepare(
+    `select max(n) as n, sum(ok) as ok,
+       max(case when rn = (n * 50 + 99) / 100 then latency_ms end) as p50,
+       max(case when rn = (n * 95 + 99) / 100 then latency_ms end) as p95
+     from (select a.latency_ms, a.outcome = 'succeeded' as ok,
+             row_number() over (order by a.latency_ms) as rn, count(*) over () as n
+           from delivery_attempts a join deliveries d on d.id = a.delivery_id
+           where d.instance_id = ? and d.webhook_id = ? and a.started_at >= ?)`,
+  ).bind(instanceId, webhookId, since).first<AttemptSummary>();
+  const counts: Record<DeliveryStatus, number> = { pending: 0, succeeded: 0, failed: 0 };
+  for (const row of byStatus) counts[row.status] = row.n;
+  return {
+    deliveries: counts, attempts: summary?.n ?? 0, succeededAttempts: summary?.ok ?? 0,
+    p50LatencyMs: summary?.p50 ?? null, p95LatencyMs: summary?.p95 ?? null,
+  };
+}
