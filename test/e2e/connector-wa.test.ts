@@ -1,6 +1,7 @@
 // The real connector with real Baileys rc14 sockets against the fake WhatsApp server: the WA Web
 // version it logs in with, a version rejection (405) that stays down with one clear log line, and
-// what the instance settings drop or answer at the source (status, newsletters, groups, calls).
+// what the instance settings drop or answer at the source (status, newsletters, groups, calls), and
+// a peer's retry receipt answered after a connector restart (sent messages are kept on disk).
 import { afterEach, describe, expect, it } from "vitest";
 import { getBinaryNodeChild } from "@whiskeysockets/baileys";
 import { COMMAND_PATHS, DEFAULT_INSTANCE_SETTINGS, type InstanceSettings } from "../../protocol/commands.ts";
@@ -81,5 +82,35 @@ describe("instance settings at the source", () => {
     const answer = await phone.waitForSent((m) => textOf(m) === "No calls, please write", 10_000).catch(() => undefined);
     expect(answer, JSON.stringify({ sent: phone.sent.map((m) => ({ to: m.to, text: textOf(m) })), logs: run.lines.filter((l) => (l.level as number) >= 40).map((l) => l.msg) })).toBeDefined();
     expect(answer!.to).toContain(phone.contact(CAROL).pn);
+  });
+});
+
+describe("retry receipts after a restart", () => {
+  it("re-sends a message the peer asks for again after the connector restarted", async () => {
+    run = await startConnectorOnWa();
+    const phone = run.wa.phone("15551234567");
+    await run.pair(phone);
+    const response = await signedRequest(run.connector.url, "POST", COMMAND_PATHS.sendText("sales"), { jid: "15552223333@s.whatsapp.net", text: "did you get this?" });
+    const { key } = (await response.json()) as { key: { id: string } };
+    await phone.waitForSent((m) => m.id === key.id, 10_000);
+    await waitFor(() => run!.connector.outbox.pending().events === 0, 5_000, "outbox drained");
+    const { wa, dir } = run;
+    await run.stop({ keepWa: true, keepDir: true });
+    run = await startConnectorOnWa({ wa, dir: dir.path });
+    await waitFor(() => run!.connector.registry.status("sales").state === "open", 20_000, "restored and open");
+    await phone.waitForOnline(20_000);
+
+    const carol = phone.contact("15552223333");
+    phone.sendNode({
+      tag: "receipt",
+      attrs: { from: carol.pnJid, id: key.id, type: "retry", t: String(Math.floor(Date.now() / 1000)) },
+      content: [
+        { tag: "retry", attrs: { count: "1", id: key.id, t: String(Math.floor(Date.now() / 1000)), v: "1" } },
+        { tag: "registration", attrs: {}, content: Buffer.from([0, 0, 0, 1]) },
+      ],
+    });
+    await run.wa.server.waitFor(() => (phone.sent.filter((m) => m.id === key.id).length >= 2 ? true : undefined), "the re-sent message", 15_000);
+    const resent = phone.sent.filter((m) => m.id === key.id).at(-1)!;
+    expect(resent.message?.extendedTextMessage?.text ?? resent.message?.conversation).toBe("did you get this?");
   });
 });
