@@ -14,6 +14,7 @@ import {
   type SignalKeyStore,
 } from "@whiskeysockets/baileys";
 import type { Logger } from "pino";
+import { instanceSettingsSchema, type InstanceSettings } from "../protocol/commands.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS creds (
@@ -28,6 +29,10 @@ CREATE TABLE IF NOT EXISTS signal_keys (
   value TEXT NOT NULL,
   PRIMARY KEY (instance, type, id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS instance_settings (
+  instance TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 `;
 
 /** SQLite's default host-parameter limit is high, but chunk so huge prekey lookups stay cheap. */
@@ -77,6 +82,24 @@ export class SqliteAuthStore {
       this.db.prepare("DELETE FROM creds WHERE instance = ?").run(instance);
       this.db.prepare("DELETE FROM signal_keys WHERE instance = ?").run(instance);
     })();
+  }
+
+  /** Evolution's instance settings as last pushed by the worker; kept across logouts, like Evolution. */
+  loadSettings(instance: string): InstanceSettings | undefined {
+    const row = this.db.prepare("SELECT value FROM instance_settings WHERE instance = ?").get(instance) as { value: string } | undefined;
+    if (!row) return undefined;
+    const parsed = instanceSettingsSchema.safeParse(JSON.parse(row.value));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  saveSettings(instance: string, settings: InstanceSettings): void {
+    this.db
+      .prepare("INSERT INTO instance_settings (instance, value) VALUES (?, ?) ON CONFLICT(instance) DO UPDATE SET value = excluded.value")
+      .run(instance, JSON.stringify(settings));
+  }
+
+  forgetSettings(instance: string): void {
+    this.db.prepare("DELETE FROM instance_settings WHERE instance = ?").run(instance);
   }
 
   /** The raw (uncached) Signal key store of one instance. */

@@ -2,6 +2,7 @@
 // Nothing else in the connector reads process.env; everything takes a ConnectorConfig.
 import { hostname } from "node:os";
 import { z } from "zod";
+import { MAX_MEDIA_BASE64_SOURCE_BYTES } from "../protocol/envelope.ts";
 import { CONNECTOR_SECRET_MIN_LENGTH } from "../protocol/instance.ts";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -14,6 +15,10 @@ export type ConnectorTuning = {
   forwardRequestTimeoutMs: number;
   reconnectBaseMs: number;
   reconnectMaxMs: number;
+  /** A session must stay open this long before its reconnect backoff starts over. */
+  stableOpenMs: number;
+  /** Delay between two instances restored at start, so a restart does not log in all at once. */
+  restoreStaggerMs: number;
   connectWaitMs: number;
   shutdownFlushMs: number;
   mediaDownloadTimeoutMs: number;
@@ -26,6 +31,8 @@ export const DEFAULT_TUNING: ConnectorTuning = {
   forwardRequestTimeoutMs: 15_000,
   reconnectBaseMs: 1_000,
   reconnectMaxMs: 60_000,
+  stableOpenMs: 60_000,
+  restoreStaggerMs: 250,
   connectWaitMs: 10_000,
   shutdownFlushMs: 5_000,
   mediaDownloadTimeoutMs: 10_000,
@@ -49,13 +56,26 @@ const envSchema = z.object({
   CONNECTOR_PORT: integer(8788, 0).pipe(z.number().max(65535)),
   CONNECTOR_HOST: z.string().min(1).default("127.0.0.1"),
   DATA_DIR: z.string().min(1).default("./.data/connector"),
+  WA_VERSION: z
+    .string()
+    .regex(/^\d{1,9}\.\d{1,9}\.\d{1,12}$/, { error: "must be a WhatsApp Web version like 2.3000.1043857760" })
+    .transform((v) => v.split(".").map(Number) as WaVersion)
+    .optional(),
   WA_WEBSOCKET_URL: z.url({ protocol: /^wss?$/, error: "must be a ws:// or wss:// URL" }).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   BAILEYS_LOG_LEVEL: z.enum(LOG_LEVELS).default("error"),
   OUTBOX_MAX_EVENTS: integer(1_000_000, 1),
   OUTBOX_MAX_BYTES: integer(1024 * 1024 * 1024, 1024),
-  MEDIA_MAX_BYTES: integer(2 * 1024 * 1024, 0),
+  // Larger media would make its message too big for the worker to store with its base64.
+  SENT_MESSAGES_MAX_AGE_DAYS: integer(7, 1).pipe(z.number().max(365)),
+  SENT_MESSAGES_MAX_PER_INSTANCE: integer(50_000, 100),
+  MEDIA_MAX_BYTES: integer(MAX_MEDIA_BASE64_SOURCE_BYTES, 0).pipe(
+    z.number().max(MAX_MEDIA_BASE64_SOURCE_BYTES, { error: `must be at most ${MAX_MEDIA_BASE64_SOURCE_BYTES} (base64 must fit the worker's stored event)` }),
+  ),
 });
+
+/** WhatsApp Web version `[major, minor, build]` as Baileys' `version` option takes it. */
+export type WaVersion = [number, number, number];
 
 export type ConnectorConfig = {
   workerUrl: string;
@@ -65,11 +85,15 @@ export type ConnectorConfig = {
   host: string;
   dataDir: string;
   waWebSocketUrl: string | undefined;
+  /** Overrides the WA Web version bundled with Baileys (WhatsApp rejects outdated ones with 405). */
+  waVersion: WaVersion | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
   baileysLogLevel: (typeof LOG_LEVELS)[number];
   outboxMaxEvents: number;
   outboxMaxBytes: number;
   mediaMaxBytes: number;
+  /** Bounds of the on-disk store of sent messages (getMessage for retry receipts, quoting). */
+  sentMessages: { maxAgeMs: number; maxPerInstance: number };
   tuning: ConnectorTuning;
 };
 
@@ -100,11 +124,13 @@ export function parseConfig(env: Record<string, string | undefined>, tuning: Par
     host: e.CONNECTOR_HOST,
     dataDir: e.DATA_DIR,
     waWebSocketUrl: e.WA_WEBSOCKET_URL,
+    waVersion: e.WA_VERSION,
     logLevel: e.LOG_LEVEL,
     baileysLogLevel: e.BAILEYS_LOG_LEVEL,
     outboxMaxEvents: e.OUTBOX_MAX_EVENTS,
     outboxMaxBytes: e.OUTBOX_MAX_BYTES,
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
+    sentMessages: { maxAgeMs: e.SENT_MESSAGES_MAX_AGE_DAYS * 24 * 60 * 60 * 1000, maxPerInstance: e.SENT_MESSAGES_MAX_PER_INSTANCE },
     tuning: { ...DEFAULT_TUNING, ...tuning },
   };
 }

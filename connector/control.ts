@@ -3,7 +3,7 @@
 // COMMAND_METHODS) of protocol/commands.ts. Handlers stay thin: validate, call, shape.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { connectRequestSchema, sendTextRequestSchema } from "../protocol/commands.ts";
+import { connectRequestSchema, instanceSettingsSchema, sendTextRequestSchema } from "../protocol/commands.ts";
 import { instanceNameSchema } from "../protocol/envelope.ts";
 import {
   CONNECTOR_SIGNATURE_HEADER,
@@ -68,6 +68,15 @@ const ROUTES: Route[] = [
     },
   },
   { method: ["POST"], pattern: /^\/v1\/instances\/([^/]+)\/send-text$/, handle: sendTextRoute },
+  {
+    method: ["POST"],
+    pattern: /^\/v1\/instances\/([^/]+)\/settings$/,
+    handle: async (d, name, body) => {
+      const parsed = instanceSettingsSchema.safeParse(body);
+      if (!parsed.success) return fail(400, "invalid_request", parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
+      return ok({ instance: name, settings: await d.registry.getOrCreate(name).applySettings(parsed.data) });
+    },
+  },
 ];
 
 async function sendTextRoute(d: ControlDeps, name: string, body: unknown): Promise<Reply> {

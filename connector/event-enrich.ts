@@ -5,7 +5,7 @@ import { getContentType, normalizeMessageContent, type WAMessage } from "@whiske
 import QRCode from "qrcode";
 import type { JsonValue } from "./json-safe.ts";
 
-const MEDIA_TYPES = new Set(["imageMessage", "audioMessage", "videoMessage", "documentMessage", "stickerMessage"]);
+const MEDIA_TYPES = new Set(["imageMessage", "audioMessage", "videoMessage", "ptvMessage", "documentMessage", "stickerMessage"]);
 
 /** `data:image/png;base64,…` rendering of a QR string. */
 export function qrDataUrl(code: string): Promise<string> {
@@ -36,13 +36,4 @@ export function attachBase64(wireMessage: JsonValue | undefined, bytes: Uint8Arr
   const inner = wireMessage.message;
   if (!inner || typeof inner !== "object" || Array.isArray(inner)) return;
   inner.base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-}
-
-/** Rejects after `ms` so one slow download cannot stall an instance's event queue. */
-export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

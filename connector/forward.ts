@@ -1,12 +1,14 @@
 // Forwarder: drains the outbox to `${WORKER_URL}/connector/v1/events` in signed batches, oldest
 // first (so per-instance order holds), deleting rows only after a 200. 5xx/429/network → the
-// same batch again after a capped backoff; 400 → quarantine the events it names, else bisect.
+// same batch again after a capped backoff; 400 → quarantine the events it names, else bisect;
+// a batch that keeps getting 5xx is split to find the one event the worker fails on.
 import type { Logger } from "pino";
 import { INGEST_PATH, MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH } from "../protocol/envelope.ts";
 import { rejectedIndexes } from "../protocol/ingest-errors.ts";
 import { connectorSignatureHeaders } from "../protocol/signing.ts";
 import type { ConnectorTuning } from "./config.ts";
 import type { Outbox, OutboxRow } from "./outbox.ts";
+import { PoisonSearch } from "./poison-search.ts";
 import { backoffDelay } from "./reconnect-policy.ts";
 
 /** Headroom under the worker's 5 MiB limit for the envelope and signing slack. */
@@ -24,7 +26,10 @@ export type ForwarderDeps = {
   random: () => number;
 };
 
-type Outcome = { kind: "sent" } | { kind: "retry"; reason: string } | { kind: "rejected"; body: string };
+type Outcome = { kind: "sent" } | { kind: "retry"; reason: string; status?: number } | { kind: "rejected"; body: string };
+
+/** Consecutive 5xx answers to the same batch before it is split. */
+const SPLIT_AFTER_SERVER_ERRORS = 3;
 
 export class Forwarder {
   private running = false;
@@ -34,6 +39,7 @@ export class Forwarder {
   private failures = 0;
   /** Shrunk after a 400 that named nothing, to bisect down to the bad event. */
   private batchLimit = MAX_EVENTS_PER_BATCH;
+  private readonly poison = new PoisonSearch(SPLIT_AFTER_SERVER_ERRORS);
 
   constructor(private readonly deps: ForwarderDeps) {}
 
@@ -77,16 +83,49 @@ export class Forwarder {
 
   private async drain(): Promise<void> {
     while (this.running) {
-      const batch = this.deps.outbox.peek(this.batchLimit, FORWARD_BATCH_BYTES);
-      if (batch.length === 0) return;
+      const batch = this.nextBatch();
+      if (batch.length === 0) {
+        this.batchLimit = MAX_EVENTS_PER_BATCH;
+        this.poison.reset();
+        return;
+      }
       const outcome = await this.post(batch);
       if (outcome.kind === "sent") this.onSent(batch);
       else if (outcome.kind === "rejected") this.onRejected(batch, outcome.body);
-      else if (!(await this.backoff(outcome.reason, batch.length))) return;
+      else {
+        if (outcome.status !== undefined && outcome.status >= 500) this.onServerError(batch);
+        if (!(await this.backoff(outcome.reason, batch.length))) return;
+      }
+    }
+  }
+
+  /** Oldest events first, unless a poison search wants other instances' events behind a suspect first. */
+  private nextBatch(): OutboxRow[] {
+    const { maxEvents, after } = this.poison.nextPeek(this.batchLimit);
+    if (after) {
+      const probe = this.deps.outbox.peek(maxEvents, FORWARD_BATCH_BYTES, after);
+      if (probe.length > 0) return probe;
+      const ownLater = this.deps.outbox.peek(maxEvents, FORWARD_BATCH_BYTES, { seq: after.seq });
+      if (ownLater.length > 0) return ownLater;
+    }
+    return this.deps.outbox.peek(maxEvents, FORWARD_BATCH_BYTES);
+  }
+
+  private onServerError(batch: OutboxRow[]): void {
+    const verdict = this.poison.onServerError(batch);
+    if (verdict.action === "split") {
+      this.batchLimit = Math.max(1, Math.ceil(batch.length / 2));
+      this.deps.logger.warn({ events: batch.length, nextBatch: this.batchLimit }, "forward: worker keeps failing on a batch, splitting it");
+    } else if (verdict.action === "quarantine") {
+      this.deps.outbox.quarantine([verdict.row], "worker 5xx on this event alone while later events were accepted");
+      this.deps.logger.error({ eventId: verdict.row.id, instance: verdict.row.instance }, "forward: worker fails on one event only, quarantined");
+      this.batchLimit = MAX_EVENTS_PER_BATCH;
+      this.failures = 0;
     }
   }
 
   private onSent(batch: OutboxRow[]): void {
+    this.poison.onSent(batch);
     this.deps.outbox.remove(batch);
     if (this.failures > 0) this.deps.logger.info({ afterFailures: this.failures }, "forward: worker reachable again");
     this.failures = 0;
@@ -130,7 +169,7 @@ export class Forwarder {
       const text = await response.text().catch(() => "");
       if (response.status === 200) return { kind: "sent" };
       if (response.status === 400 || response.status === 413) return { kind: "rejected", body: text || `HTTP ${response.status}` };
-      return { kind: "retry", reason: `HTTP ${response.status}` };
+      return { kind: "retry", reason: `HTTP ${response.status}`, status: response.status };
     } catch (error) {
       return { kind: "retry", reason: error instanceof Error ? error.message : String(error) };
     }

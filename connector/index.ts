@@ -9,6 +9,7 @@ import makeWASocket, { downloadMediaMessage } from "@whiskeysockets/baileys";
 import pino, { type Logger } from "pino";
 import packageJson from "../package.json" with { type: "json" };
 import { SqliteAuthStore } from "./auth-store.ts";
+import { SentMessageStore } from "./sent-messages.ts";
 import { ConfigError, parseConfig, type ConnectorConfig } from "./config.ts";
 import { createControlServer } from "./control.ts";
 import { FORWARD_BATCH_BYTES, Forwarder } from "./forward.ts";
@@ -46,6 +47,7 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
   const now = deps.now ?? Date.now;
   mkdirSync(config.dataDir, { recursive: true });
   const authStore = new SqliteAuthStore(join(config.dataDir, "auth.sqlite"));
+  const sentMessages = new SentMessageStore(join(config.dataDir, "messages.sqlite"), config.sentMessages, now);
   const outboxLogger = logger.child({ component: "outbox" });
   const outbox = new Outbox(join(config.dataDir, "outbox.sqlite"), {
     maxEvents: config.outboxMaxEvents,
@@ -69,6 +71,7 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
     config,
     logger,
     authStore,
+    sentMessages,
     emit: (events) => void outbox.append(events),
     socketFactory: deps.socketFactory ?? makeWASocket,
     downloadMedia: deps.downloadMedia ?? defaultDownload,
@@ -82,7 +85,7 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
     const payload = { connector: config.connectorId, version: CONNECTOR_VERSION };
     outbox.append(restored.map((s) => ({ instance: s.name, type: "connector.startup", at: now(), me: s.me() ?? null, payload })));
   }
-  for (const session of restored) session.resume();
+  registry.resumeStaggered(restored, config.tuning.restoreStaggerMs);
 
   const server = createControlServer({
     registry,
@@ -113,6 +116,7 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
       await forwarder.stop();
       outbox.close();
       authStore.close();
+      sentMessages.close();
       logger.info({ flushed: flush, pending: flush ? undefined : "kept on disk" }, "connector stopped");
     })();
     return stopping;

@@ -7,6 +7,7 @@ export type RegistryDeps = Omit<SessionDeps, "baileysLogger">;
 
 export class InstanceRegistry {
   private readonly sessions = new Map<string, InstanceSession>();
+  private readonly restoreTimers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly deps: RegistryDeps) {}
 
@@ -39,6 +40,21 @@ export class InstanceRegistry {
     return this.deps.authStore.pairedInstances().map((name) => this.getOrCreate(name));
   }
 
+  /**
+   * Starts restored sessions one every `staggerMs`: hundreds of logins at the same instant
+   * load the host and look like a burst to WhatsApp. The first starts at once.
+   */
+  resumeStaggered(sessions: InstanceSession[], staggerMs: number): void {
+    sessions.forEach((session, index) => {
+      if (index === 0 || staggerMs <= 0) return session.resume();
+      const timer = setTimeout(() => {
+        this.restoreTimers.delete(timer);
+        if (this.sessions.get(session.name) === session) session.resume();
+      }, index * staggerMs);
+      this.restoreTimers.add(timer);
+    });
+  }
+
   /** Logs out a running or paired instance; undefined when there is nothing to log out. */
   async logout(name: string): Promise<InstanceStatus | undefined> {
     const session = this.sessions.get(name);
@@ -56,9 +72,13 @@ export class InstanceRegistry {
       this.sessions.delete(name);
     }
     this.deps.authStore.wipe(name);
+    this.deps.sentMessages.wipe(name);
+    this.deps.authStore.forgetSettings(name);
   }
 
   async shutdown(): Promise<void> {
+    for (const timer of this.restoreTimers) clearTimeout(timer);
+    this.restoreTimers.clear();
     await Promise.all([...this.sessions.values()].map((s) => s.shutdown()));
   }
 }

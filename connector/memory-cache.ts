@@ -1,6 +1,6 @@
 // Small in-memory caches one instance keeps across its reconnects: a bounded TTL map that
 // satisfies Baileys' CacheStore (msgRetryCounterCache, group metadata) and the recent-message
-// store behind getMessage/quoting. Nothing here is persisted.
+// store behind getMessage/quoting, which hands sent messages to a disk backing (sent-messages.ts).
 import type { CacheStore, WAMessage, proto } from "@whiskeysockets/baileys";
 
 /** Insertion-ordered map with a size bound and per-entry TTL (oldest evicted first). */
@@ -44,10 +44,19 @@ export class BoundedCache<V> implements CacheStore {
 
 const HOUR_MS = 60 * 60 * 1000;
 
-/** Recent messages by id (for getMessage retries and quoting) plus the ids sent through the API. */
+/** Where sent messages outlive this memory (an instance's slice of the SentMessageStore). */
+export type MessageBacking = { save(message: WAMessage): void; find(id: string): WAMessage | undefined };
+
+/**
+ * Recent messages by id (for getMessage retries and quoting) plus the ids sent through the API.
+ * Messages the instance sent also go to the backing, because a recipient's retry receipt can
+ * come after a restart or after the 1,000 most recent have moved on.
+ */
 export class MessageStore {
   private readonly messages = new BoundedCache<WAMessage>(1_000, 24 * HOUR_MS);
   private readonly apiSends = new BoundedCache<true>(1_000, 24 * HOUR_MS);
+
+  constructor(private readonly backing?: MessageBacking) {}
 
   markApiSend(id: string): void {
     this.apiSends.set(id, true);
@@ -62,11 +71,14 @@ export class MessageStore {
   }
 
   remember(message: WAMessage): void {
-    if (message.key?.id) this.messages.set(message.key.id, message);
+    if (!message.key?.id) return;
+    this.messages.set(message.key.id, message);
+    if (message.key.fromMe) this.backing?.save(message);
   }
 
   find(id: string | null | undefined): WAMessage | undefined {
-    return id ? this.messages.get<WAMessage>(id) : undefined;
+    if (!id) return undefined;
+    return this.messages.get<WAMessage>(id) ?? this.backing?.find(id);
   }
 
   content(id: string | null | undefined): proto.IMessage | undefined {

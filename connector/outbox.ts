@@ -64,7 +64,7 @@ export class Outbox {
         const body = JSON.stringify(full);
         const size = Buffer.byteLength(body);
         if (size > this.options.maxEventBytes) {
-          this.insertQuarantine(-Date.now(), full.id, full.instance, body, `event of ${size} bytes exceeds the batch limit`);
+          this.insertQuarantine(full.id, full.instance, body, `event of ${size} bytes exceeds the batch limit`);
           this.options.logger.error({ eventId: full.id, instance: full.instance, type: full.type, bytes: size }, "outbox: event too large to forward, quarantined");
           continue;
         }
@@ -79,9 +79,14 @@ export class Outbox {
     return stored;
   }
 
-  /** Oldest rows first, at most `maxEvents` and `maxBytes` (always at least one row if any). */
-  peek(maxEvents: number, maxBytes: number): OutboxRow[] {
-    const rows = this.db.prepare("SELECT seq, id, instance, body, bytes FROM outbox ORDER BY seq LIMIT ?").all(maxEvents) as OutboxRow[];
+  /**
+   * Oldest rows first, at most `maxEvents` and `maxBytes` (always at least one row if any);
+   * `after` limits them to rows behind a seq and not of one instance (a poison-search probe).
+   */
+  peek(maxEvents: number, maxBytes: number, after?: { seq: number; otherThan?: string }): OutboxRow[] {
+    const rows = this.db
+      .prepare("SELECT seq, id, instance, body, bytes FROM outbox WHERE seq > ? AND instance <> ? ORDER BY seq LIMIT ?")
+      .all(after?.seq ?? 0, after?.otherThan ?? "", maxEvents) as OutboxRow[];
     const batch: OutboxRow[] = [];
     let total = 0;
     for (const row of rows) {
@@ -104,7 +109,7 @@ export class Outbox {
     const del = this.db.prepare("DELETE FROM outbox WHERE seq = ?");
     this.db.transaction(() => {
       for (const row of rows) {
-        this.insertQuarantine(row.seq, row.id, row.instance, row.body, reason, now);
+        this.insertQuarantine(row.id, row.instance, row.body, reason, now);
         if (del.run(row.seq).changes > 0) this.forget(row.bytes);
       }
       this.db.prepare("DELETE FROM quarantine WHERE seq NOT IN (SELECT seq FROM quarantine ORDER BY at DESC LIMIT ?)").run(QUARANTINE_KEEP);
@@ -128,10 +133,12 @@ export class Outbox {
     this.bytes -= bytes;
   }
 
-  private insertQuarantine(seq: number, id: string, instance: string, body: string, reason: string, now = Date.now()): void {
-    this.db
-      .prepare("INSERT OR REPLACE INTO quarantine (seq, id, instance, body, reason, at) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(seq, id, instance, body, reason, now);
+  /**
+   * A quarantine row gets its own rowid (seq NULL): keying it by time or by outbox seq let two
+   * events quarantined in the same millisecond replace each other.
+   */
+  private insertQuarantine(id: string, instance: string, body: string, reason: string, now = Date.now()): void {
+    this.db.prepare("INSERT INTO quarantine (seq, id, instance, body, reason, at) VALUES (NULL, ?, ?, ?, ?, ?)").run(id, instance, body, reason, now);
   }
 
   /** Drops the oldest rows beyond the bound; logs one warn line each time the bound is first hit. */

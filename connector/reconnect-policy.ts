@@ -11,7 +11,9 @@ export type ReconnectDecision =
   /** 440 replaced, 403 forbidden, 411 multi-device mismatch, 419: stay down and report. */
   | { action: "stay-down" }
   /** Nobody scanned the QR in time: stop asking for QR codes until the next connect command. */
-  | { action: "qr-exhausted" };
+  | { action: "qr-exhausted" }
+  /** 405: WhatsApp refuses this WA Web version; every retry would get the same answer. */
+  | { action: "version-rejected" };
 
 const STAY_DOWN = new Set([403, 411, 419, 440]);
 
@@ -19,6 +21,7 @@ export function decideReconnect(statusCode: number | undefined, message: string 
   if (message === "QR refs attempts ended") return { action: "qr-exhausted" };
   if (statusCode === 515) return { action: "reconnect-now" };
   if (statusCode === 401) return { action: "logged-out" };
+  if (statusCode === 405) return { action: "version-rejected" };
   if (statusCode !== undefined && STAY_DOWN.has(statusCode)) return { action: "stay-down" };
   return { action: "reconnect-backoff" };
 }

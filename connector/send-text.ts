@@ -1,6 +1,6 @@
 // The send-text command for one instance: sends with a pre-minted message id (so the socket's
-// own `messages.upsert` echo can be recognised and dropped whatever the timing), then records a
-// `message.sent` event in the instance's queue before answering.
+// own `messages.upsert` echo can be recognised and dropped whatever the timing), then writes a
+// `message.sent` event to the outbox before answering, without waiting for the instance's queue.
 import { generateMessageIDV2, proto, type WAMessage } from "@whiskeysockets/baileys";
 import { toJsonSafe } from "./json-safe.ts";
 import { ensureGroupMetadata } from "./session-events.ts";
@@ -17,12 +17,21 @@ export type SentMessage = {
   message: Record<string, unknown> | null;
   messageTimestamp: number;
   status: string;
+  quoteDropped?: true;
 };
 
-/** A quoted message: the stored one when known, else a minimal stand-in carrying just the id. */
-function quotedMessage(session: InstanceSession, jid: string, quotedId: string): WAMessage {
-  return session.ctx.messages.find(quotedId) ?? { key: { remoteJid: jid, id: quotedId, fromMe: false }, message: { conversation: "" } };
+/**
+ * The message to quote, only when the instance knows it: a made-up stand-in (`fromMe: false`,
+ * empty text) showed recipients a broken quote, so an unknown id is sent without one.
+ */
+function knownQuote(session: InstanceSession, quotedId: string | null | undefined): { quoted?: WAMessage; quoteDropped: boolean } {
+  if (!quotedId) return { quoteDropped: false };
+  const quoted = session.ctx.messages.find(quotedId);
+  if (quoted) return { quoted, quoteDropped: false };
+  session.ctx.logger.info({ quotedId }, "quoted message unknown, sent without the quote");
+  return { quoteDropped: true };
 }
+
 
 function statusName(status: unknown): string {
   if (typeof status === "string") return status;
@@ -48,9 +57,9 @@ export async function sendText(session: InstanceSession, input: SendTextInput): 
   const id = generateMessageIDV2(sock.user?.id);
   session.ctx.messages.markApiSend(id);
   let sent: WAMessage | undefined;
+  const { quoted, quoteDropped } = knownQuote(session, input.quotedId);
   try {
     await ensureGroupMetadata(session.ctx, sock, input.jid);
-    const quoted = input.quotedId ? quotedMessage(session, input.jid, input.quotedId) : undefined;
     sent = await sock.sendMessage(input.jid, { text: input.text }, { messageId: id, ...(quoted ? { quoted } : {}) });
   } catch (error) {
     session.ctx.messages.unmarkApiSend(id);
@@ -59,6 +68,8 @@ export async function sendText(session: InstanceSession, input: SendTextInput): 
   if (!sent) throw new Error("the socket returned no message");
   session.ctx.messages.remember(sent);
   const wire = toJsonSafe(sent) as Record<string, unknown>;
-  await session.enqueue(() => session.forward("message.sent", { message: wire }));
-  return toSentMessage(wire);
+  // Written now, not behind the instance's queue: a slow inbound media download there held the
+  // answer past the worker's timeout although the message had gone out (and a retry sent it twice).
+  session.forward("message.sent", { message: wire });
+  return quoteDropped ? { ...toSentMessage(wire), quoteDropped: true } : toSentMessage(wire);
 }

@@ -3,7 +3,7 @@
 // media as base64, and keeps the group-metadata cache fresh. Never touches the socket state.
 import type { BaileysEventMap, GroupMetadata, WAMessage } from "@whiskeysockets/baileys";
 import type { Logger } from "pino";
-import { attachBase64, mediaSize, withTimeout } from "./event-enrich.ts";
+import { attachBase64, mediaSize } from "./event-enrich.ts";
 import { toJsonSafe, type JsonValue } from "./json-safe.ts";
 import type { BoundedCache, MessageStore } from "./memory-cache.ts";
 import type { ConnectorSocket, MediaDownloader } from "./socket-types.ts";
@@ -13,7 +13,10 @@ export type EventContext = {
   groups: BoundedCache<GroupMetadata>;
   downloadMedia: MediaDownloader;
   mediaMaxBytes: number;
+  /** Total time one upsert may spend on media downloads (they run in parallel). */
   mediaTimeoutMs: number;
+  /** Chats the instance's settings drop at the source (status posts, newsletters, groups). */
+  ignoresJid: (jid: string | null | undefined) => boolean;
   logger: Logger;
 };
 
@@ -23,7 +26,8 @@ export async function prepareUpsert(
   sock: ConnectorSocket,
   upsert: BaileysEventMap["messages.upsert"],
 ): Promise<JsonValue | undefined> {
-  const kept = upsert.messages.filter((m) => !(m.key?.fromMe && ctx.messages.isApiSend(m.key.id)));
+  // Baileys' shouldIgnoreJid drops live messages of ignored chats; offline and other paths may not.
+  const kept = upsert.messages.filter((m) => !(m.key?.fromMe && ctx.messages.isApiSend(m.key.id)) && !ctx.ignoresJid(m.key?.remoteJid));
   if (kept.length === 0) return undefined;
   for (const message of kept) ctx.messages.remember(message);
   const wire = toJsonSafe({ ...upsert, messages: kept }) as { messages?: JsonValue[] };
@@ -31,17 +35,34 @@ export async function prepareUpsert(
   return wire as JsonValue;
 }
 
+/**
+ * Downloads an upsert's media in parallel under one deadline: one after another, two slow files
+ * held the instance's ordered queue for twice the timeout. What is late goes without base64.
+ */
 async function attachMedia(ctx: EventContext, sock: ConnectorSocket, messages: WAMessage[], wire: JsonValue[]): Promise<void> {
-  for (const [index, message] of messages.entries()) {
-    const size = mediaSize(message);
-    if (size === undefined || size > ctx.mediaMaxBytes) continue;
-    try {
-      const bytes = await withTimeout(ctx.downloadMedia(message, sock, ctx.logger), ctx.mediaTimeoutMs, "media download");
-      if (bytes.byteLength <= ctx.mediaMaxBytes) attachBase64(wire[index], bytes);
-    } catch (error) {
-      ctx.logger.warn({ messageId: message.key?.id, err: errorMessage(error) }, "media download failed, forwarding without base64");
-    }
-  }
+  const deadline = deadlineAfter(ctx.mediaTimeoutMs);
+  await Promise.all(
+    messages.map(async (message, index) => {
+      const size = mediaSize(message);
+      if (size === undefined || size > ctx.mediaMaxBytes) return;
+      try {
+        const bytes = await Promise.race([ctx.downloadMedia(message, sock, ctx.logger), deadline.expired]);
+        if (bytes.byteLength <= ctx.mediaMaxBytes) attachBase64(wire[index], bytes);
+      } catch (error) {
+        ctx.logger.warn({ messageId: message.key?.id, err: errorMessage(error) }, "media download failed, forwarding without base64");
+      }
+    }),
+  );
+  deadline.cancel();
+}
+
+function deadlineAfter(ms: number): { expired: Promise<never>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`media download timed out after ${ms} ms`)), ms);
+  });
+  expired.catch(() => undefined);
+  return { expired, cancel: () => clearTimeout(timer) };
 }
 
 /** Keeps cachedGroupMetadata honest: store created groups, forget changed ones (refetched on next send). */

@@ -9,18 +9,26 @@ import {
   type ConnectionState as BaileysConnectionState,
   type GroupMetadata,
   type UserFacingSocketConfig,
+  type WACallEvent,
 } from "@whiskeysockets/baileys";
 import type { Logger } from "pino";
 import type { InstanceStatus } from "../protocol/commands.ts";
 import type { SqliteAuthStore } from "./auth-store.ts";
+import type { SentMessageStore } from "./sent-messages.ts";
 import { isPaired } from "./auth-store.ts";
 import type { ConnectorConfig } from "./config.ts";
 import { qrDataUrl } from "./event-enrich.ts";
 import { toJsonSafe } from "./json-safe.ts";
+import { splitPayload } from "./split-event.ts";
+import { MAX_EVENT_PAYLOAD_BYTES } from "../protocol/envelope.ts";
 import { BoundedCache, MessageStore } from "./memory-cache.ts";
 import type { NewEvent } from "./outbox.ts";
-import { backoffDelay, decideReconnect, disconnectInfo } from "./reconnect-policy.ts";
+import { decideReconnect, disconnectInfo } from "./reconnect-policy.ts";
 import { SessionStatus } from "./session-status.ts";
+import { ReconnectSchedule } from "./session-reconnect.ts";
+import { flushBuffered, logVersionRejected, sentMessageBacking, takeHistoryChunks } from "./session-socket.ts";
+import { DEFAULT_INSTANCE_SETTINGS, ignoresJid, type InstanceSettings } from "./instance-settings.ts";
+import { applyPresence, markRead, rejectCalls } from "./session-settings.ts";
 import { errorMessage, prepareUpsert, trackGroups, type EventContext } from "./session-events.ts";
 import type { ConnectorSocket, MediaDownloader, SocketFactory } from "./socket-types.ts";
 
@@ -29,6 +37,7 @@ export type SessionDeps = {
   logger: Logger;
   baileysLogger: Logger;
   authStore: SqliteAuthStore;
+  sentMessages: SentMessageStore;
   /** Durably stores events (the outbox); throws only if the disk fails. */
   emit: (events: NewEvent[]) => void;
   socketFactory: SocketFactory;
@@ -42,22 +51,26 @@ export class InstanceSession {
   private unsubscribe: (() => void) | undefined;
   private auth: AuthenticationState | undefined;
   private readonly st = new SessionStatus();
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private attempts = 0;
+  private readonly reconnect: ReconnectSchedule;
   private queue: Promise<void> = Promise.resolve();
   readonly ctx: EventContext;
   private readonly retryCounter = new BoundedCache<number>(10_000, 60 * 60 * 1000);
+  /** Evolution's instance settings, replaced live by the settings command. */
+  settings: InstanceSettings;
 
   constructor(
     readonly name: string,
     private readonly deps: SessionDeps,
   ) {
+    this.settings = deps.authStore.loadSettings(name) ?? DEFAULT_INSTANCE_SETTINGS;
+    this.reconnect = new ReconnectSchedule(deps.config.tuning, deps.now, deps.random);
     this.ctx = {
-      messages: new MessageStore(),
+      messages: new MessageStore(sentMessageBacking(deps.sentMessages, name, deps.logger)),
       groups: new BoundedCache<GroupMetadata>(500, 60 * 60 * 1000, deps.now),
       downloadMedia: deps.downloadMedia,
       mediaMaxBytes: deps.config.mediaMaxBytes,
       mediaTimeoutMs: deps.config.tuning.mediaDownloadTimeoutMs,
+      ignoresJid: (jid) => ignoresJid(this.settings, jid),
       logger: deps.logger,
     };
   }
@@ -84,7 +97,7 @@ export class InstanceSession {
   }
 
   isRunning(): boolean {
-    return this.sock !== undefined || this.reconnectTimer !== undefined;
+    return this.sock !== undefined || this.reconnect.pending;
   }
 
   /** Starts a socket from saved credentials (restore after a restart). */
@@ -98,7 +111,7 @@ export class InstanceSession {
     if (!this.isRunning()) {
       this.resetUnpairedCreds();
       this.st.resetAttempt();
-      this.attempts = 0;
+      this.reconnect.reset();
       this.openSocket();
     } else if (this.sock && this.st.qr && this.st.pairingNumber && !this.st.pairingRequested) {
       await this.requestPairingCode(this.sock);
@@ -111,7 +124,7 @@ export class InstanceSession {
     const hadSocket = this.isRunning();
     await this.teardown();
     if (hadSocket || this.hasPairedCreds()) {
-      this.attempts = 0;
+      this.reconnect.reset();
       this.openSocket();
       await this.st.waitForProgress(this.deps.config.tuning.connectWaitMs, () => this.isRunning());
     }
@@ -124,7 +137,7 @@ export class InstanceSession {
     const wasOpen = this.st.state === "open";
     const hadSession = this.isRunning() || this.auth !== undefined;
     this.detach();
-    this.clearReconnectTimer();
+    this.reconnect.cancel();
     if (sock && wasOpen) await sock.logout().catch((e: unknown) => this.deps.logger.warn({ err: errorMessage(e) }, "logout request failed"));
     if (sock) await sock.end(undefined).catch(() => undefined);
     this.wipeCreds();
@@ -142,6 +155,18 @@ export class InstanceSession {
     await this.queue;
   }
 
+  /**
+   * The settings command: kept on disk and applied at once (ignored chats and calls from the next
+   * event on, presence now); `syncFullHistory` takes effect at the next pairing.
+   */
+  async applySettings(settings: InstanceSettings): Promise<InstanceSettings> {
+    const presenceChanged = settings.alwaysOnline !== this.settings.alwaysOnline;
+    this.deps.authStore.saveSettings(this.name, settings);
+    this.settings = settings;
+    if (presenceChanged && this.sock && this.isOpen()) await applyPresence(settings, this.sock, this.deps.logger);
+    return settings;
+  }
+
   /** Runs `work` after every event already queued for this instance (keeps order). */
   enqueue(work: () => unknown): Promise<void> {
     const next = this.queue.then(async () => {
@@ -155,13 +180,18 @@ export class InstanceSession {
     return next;
   }
 
-  /** Writes one event for this instance to the outbox. */
+  /** Writes one event for this instance to the outbox, split into pieces the worker can store whole. */
   forward(type: string, payload: unknown): void {
-    this.deps.emit([{ instance: this.name, type, at: this.deps.now(), me: this.me() ?? null, payload: toJsonSafe(payload) }]);
+    const pieces = splitPayload(type, toJsonSafe(payload), MAX_EVENT_PAYLOAD_BYTES);
+    if (pieces.length > 1) this.deps.logger.info({ type, pieces: pieces.length }, "large event split into pieces");
+    const at = this.deps.now();
+    const me = this.me() ?? null;
+    this.deps.emit(pieces.map((piece) => ({ instance: this.name, type, at, me, payload: piece })));
   }
 
   wipeCreds(): void {
     this.deps.authStore.wipe(this.name);
+    this.deps.sentMessages.wipe(this.name);
     this.auth = undefined;
   }
 
@@ -181,31 +211,37 @@ export class InstanceSession {
   }
 
   private openSocket(): void {
-    this.clearReconnectTimer();
+    this.reconnect.cancel();
     this.auth ??= this.deps.authStore.authState(this.name, this.deps.baileysLogger);
     const sock = this.deps.socketFactory(this.socketConfig(this.auth));
     this.sock = sock;
     this.st.set("connecting", this.st.statusReason);
     this.unsubscribe = sock.ev.process((events) => this.onEvents(sock, events));
+    takeHistoryChunks(sock, () => sock === this.sock, (chunk) => this.onEvents(sock, { "messaging-history.set": chunk }));
   }
 
   private socketConfig(auth: AuthenticationState): UserFacingSocketConfig {
-    const { waWebSocketUrl } = this.deps.config;
+    const { waWebSocketUrl, waVersion } = this.deps.config;
     return {
       auth,
       logger: this.deps.baileysLogger,
       browser: Browsers.ubuntu("Chrome"),
-      markOnlineOnConnect: false,
-      syncFullHistory: false,
+      markOnlineOnConnect: this.settings.alwaysOnline,
+      syncFullHistory: this.settings.syncFullHistory,
       getMessage: async (key) => this.ctx.messages.content(key.id),
       cachedGroupMetadata: async (jid) => this.ctx.groups.get<GroupMetadata>(jid),
+      shouldIgnoreJid: (jid) => ignoresJid(this.settings, jid),
       msgRetryCounterCache: this.retryCounter,
       ...(waWebSocketUrl ? { waWebSocketUrl } : {}),
+      ...(waVersion ? { version: waVersion } : {}),
     };
   }
 
   /** Called synchronously by Baileys for every emission: save creds now, queue the rest in order. */
   private onEvents(sock: ConnectorSocket, events: Partial<BaileysEventMap>): void {
+    // rc14's end() destroys the event buffer right after emitting this close, and messages in it
+    // were already acked to WhatsApp: flush them now, so they are queued ahead of the close.
+    if (events["connection.update"]?.connection === "close") flushBuffered(sock);
     if (events["creds.update"] && sock === this.sock && this.auth) {
       try {
         this.deps.authStore.saveCreds(this.name, this.auth.creds);
@@ -230,10 +266,14 @@ export class InstanceSession {
   private async handleEvent(sock: ConnectorSocket, type: string, payload: unknown): Promise<void> {
     if (type === "connection.update") return this.onConnectionUpdate(sock, payload as Partial<BaileysConnectionState>);
     if (type === "messages.upsert") {
-      const upsert = await prepareUpsert(this.ctx, sock, payload as BaileysEventMap["messages.upsert"]);
+      const raw = payload as BaileysEventMap["messages.upsert"];
+      const upsert = await prepareUpsert(this.ctx, sock, raw);
       if (upsert !== undefined) this.forward(type, upsert);
+      if (sock === this.sock) await markRead(this.settings, sock, raw, this.deps.logger);
       return;
     }
+    // Not awaited: rejecting waits for WhatsApp's answer, and the instance's events must not wait with it.
+    if (type === "call" && sock === this.sock) void rejectCalls(this.settings, sock, payload as WACallEvent[], this.deps.logger);
     trackGroups(this.ctx, type, payload);
     this.forward(type, payload);
   }
@@ -269,7 +309,7 @@ export class InstanceSession {
   }
 
   private onOpen(): void {
-    this.attempts = 0;
+    this.reconnect.opened();
     this.st.opened();
     this.deps.logger.info({ me: this.me()?.id }, "connection open");
   }
@@ -280,31 +320,18 @@ export class InstanceSession {
     this.detach();
     this.st.qr = null;
     this.st.set("close", statusCode ?? null);
+    this.reconnect.closed();
+    const retryInMs = decision.action === "reconnect-backoff" ? this.reconnect.schedule(() => this.openSocket()) : undefined;
     const log = decision.action === "reconnect-now" ? "info" : decision.action === "reconnect-backoff" ? "warn" : "error";
-    this.deps.logger[log]({ statusCode, reason: message, action: decision.action }, "connection closed");
+    if (decision.action === "version-rejected") logVersionRejected(this.deps.logger, this.deps.config.waVersion);
+    else this.deps.logger[log]({ statusCode, reason: message, action: decision.action, retryInMs }, "connection closed");
     if (decision.action === "reconnect-now") this.openSocket();
-    else if (decision.action === "reconnect-backoff") this.scheduleReconnect();
     else if (decision.action === "logged-out") this.wipeCreds();
   }
 
-  private scheduleReconnect(): void {
-    const { reconnectBaseMs: baseMs, reconnectMaxMs: maxMs } = this.deps.config.tuning;
-    const delay = backoffDelay(this.attempts, { baseMs, maxMs }, this.deps.random());
-    this.attempts += 1;
-    this.clearReconnectTimer();
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.openSocket();
-    }, delay);
-  }
-
-  private clearReconnectTimer(): void {
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
-  }
-
-  /** Forgets the current socket: events it already queued are still forwarded, later ones are not received. */
+  /** Forgets the current socket: what it buffered or queued is still forwarded, later events are not received. */
   private detach(): void {
+    if (this.sock) flushBuffered(this.sock);
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.sock = undefined;
@@ -312,7 +339,7 @@ export class InstanceSession {
 
   private async teardown(): Promise<void> {
     const sock = this.sock;
-    this.clearReconnectTimer();
+    this.reconnect.cancel();
     this.detach();
     if (sock) await sock.end(undefined).catch((e: unknown) => this.deps.logger.warn({ err: errorMessage(e) }, "socket end failed"));
     this.st.set("close", this.st.statusReason);

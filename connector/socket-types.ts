@@ -5,7 +5,17 @@ import type { Logger } from "pino";
 
 export type ConnectorSocket = Pick<
   WASocket,
-  "ev" | "user" | "sendMessage" | "end" | "logout" | "requestPairingCode" | "groupMetadata" | "updateMediaMessage"
+  | "ev"
+  | "user"
+  | "sendMessage"
+  | "end"
+  | "logout"
+  | "requestPairingCode"
+  | "groupMetadata"
+  | "updateMediaMessage"
+  | "rejectCall"
+  | "readMessages"
+  | "sendPresenceUpdate"
 >;
 
 export type SocketFactory = (config: UserFacingSocketConfig) => ConnectorSocket;

@@ -41,7 +41,35 @@ export const sendTextResponseSchema = z.object({
   message: z.record(z.string(), z.unknown()).nullish(),
   messageTimestamp: z.number(),
   status: z.string(),
+  /** True when `quotedId` named a message the instance does not know: the text went out without a quote. */
+  quoteDropped: z.boolean().optional(),
 });
+
+/** Evolution's instance settings (docs/api.md#instance-settings); the settings command's body. */
+export const instanceSettingsSchema = z.object({
+  rejectCall: z.boolean(),
+  msgCall: z.string().max(4096),
+  groupsIgnore: z.boolean(),
+  alwaysOnline: z.boolean(),
+  readMessages: z.boolean(),
+  readStatus: z.boolean(),
+  syncFullHistory: z.boolean(),
+});
+export type InstanceSettings = z.infer<typeof instanceSettingsSchema>;
+
+/** Evolution's defaults: everything off, no call message. */
+export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = {
+  rejectCall: false,
+  msgCall: "",
+  groupsIgnore: false,
+  alwaysOnline: false,
+  readMessages: false,
+  readStatus: false,
+  syncFullHistory: false,
+};
+
+/** The settings command's answer. */
+export const settingsResponseSchema = z.object({ instance: z.string(), settings: instanceSettingsSchema });
 
 /** Error body the connector answers with on 4xx/5xx. */
 export const commandErrorSchema = z.object({ error: z.string(), message: z.string() });
@@ -56,6 +84,8 @@ export const COMMAND_PATHS = {
   /** DELETE: log out if needed and wipe credentials. */
   remove: (name: string) => `/v1/instances/${encodeURIComponent(name)}`,
   sendText: (name: string) => `/v1/instances/${encodeURIComponent(name)}/send-text`,
+  /** POST: replace the instance's settings; applied live and kept across connector restarts. */
+  settings: (name: string) => `/v1/instances/${encodeURIComponent(name)}/settings`,
 } as const;
 
 /** HTTP method of each command (added with the worker's command client; both sides use it). */
@@ -68,6 +98,7 @@ export const COMMAND_METHODS = {
   logout: "POST",
   remove: "DELETE",
   sendText: "POST",
+  settings: "POST",
 } as const satisfies Record<keyof typeof COMMAND_PATHS, "GET" | "POST" | "DELETE">;
 
 /** GET /v1/health */

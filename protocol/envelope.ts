@@ -4,6 +4,16 @@ import { z } from "zod";
 import { instanceNameProblem } from "./instance.ts";
 export const MAX_EVENTS_PER_BATCH = 500;
 export const MAX_BATCH_BYTES = 5 * 1024 * 1024;
+/**
+ * The worker keeps a webhook event's data in one D1 row, capped at MAX_STORED_DATA_BYTES.
+ * The connector splits every event so that its payload's JSON stays under
+ * MAX_EVENT_PAYLOAD_BYTES (history into chunks, upserts into fewer messages): mapping adds at
+ * most a few dozen bytes per item, so the mapped data of such a payload always fits.
+ */
+export const MAX_STORED_DATA_BYTES = 1_800_000;
+export const MAX_EVENT_PAYLOAD_BYTES = 1_200_000;
+/** Largest media the connector attaches as base64 (4/3 larger) while its event stays under MAX_EVENT_PAYLOAD_BYTES. */
+export const MAX_MEDIA_BASE64_SOURCE_BYTES = Math.floor(((MAX_EVENT_PAYLOAD_BYTES - 100_000) * 3) / 4);
 
 export const instanceNameSchema = z
   .string({ error: "must be a string" })

@@ -15,13 +15,14 @@ describe("parseConfig", () => {
       logLevel: "info",
       baileysLogLevel: "error",
       outboxMaxEvents: 1_000_000,
-      mediaMaxBytes: 2 * 1024 * 1024,
+      mediaMaxBytes: 825_000,
     });
     expect(config.connectorId).toMatch(/^[a-z0-9._-]{1,64}$/);
   });
 
   it("rejects bad values with one line per variable", () => {
-    const attempt = () => parseConfig({ WORKER_URL: "ftp://x", CONNECTOR_PORT: "70000", WA_WEBSOCKET_URL: "http://x", LOG_LEVEL: "loud", CONNECTOR_ID: "no spaces" });
+    const attempt = () =>
+      parseConfig({ WORKER_URL: "ftp://x", CONNECTOR_PORT: "70000", WA_WEBSOCKET_URL: "http://x", LOG_LEVEL: "loud", CONNECTOR_ID: "no spaces", MEDIA_MAX_BYTES: "2097152" });
     expect(attempt).toThrow(ConfigError);
     const message = (() => {
       try {
@@ -31,13 +32,20 @@ describe("parseConfig", () => {
         return (error as Error).message;
       }
     })();
-    for (const name of ["WORKER_URL", "CONNECTOR_SECRET", "CONNECTOR_PORT", "WA_WEBSOCKET_URL", "LOG_LEVEL", "CONNECTOR_ID"]) expect(message).toContain(name);
+    for (const name of ["WORKER_URL", "CONNECTOR_SECRET", "CONNECTOR_PORT", "WA_WEBSOCKET_URL", "LOG_LEVEL", "CONNECTOR_ID", "MEDIA_MAX_BYTES"]) expect(message).toContain(name);
     expect(message).not.toContain("undefined");
   });
 
   it("refuses a CONNECTOR_SECRET shorter than the worker accepts", () => {
     const short = "s".repeat(CONNECTOR_SECRET_MIN_LENGTH - 1);
     expect(() => parseConfig({ WORKER_URL: "http://127.0.0.1:8787/", CONNECTOR_SECRET: short })).toThrow(/CONNECTOR_SECRET: must be at least 16 characters/);
+  });
+
+  it("parses WA_VERSION into Baileys' version triple and refuses anything else", () => {
+    const base = { WORKER_URL: "http://127.0.0.1:8787", CONNECTOR_SECRET: "s".repeat(32) };
+    expect(parseConfig(base).waVersion).toBeUndefined();
+    expect(parseConfig({ ...base, WA_VERSION: "2.3000.1043857760" }).waVersion).toEqual([2, 3000, 1043857760]);
+    for (const bad of ["2.3000", "v2.3000.1", "2.3000.1.4", "latest"]) expect(() => parseConfig({ ...base, WA_VERSION: bad })).toThrow(/WA_VERSION/);
   });
 
   it("derives a valid connector id from the host name", () => {

@@ -1,17 +1,18 @@
 // Starts a whole connector in-process (fake sockets, worker stand-in, temp DATA_DIR) for the
 // session and control-API suites, and tears it down.
+import type { ConnectorTuning } from "../../connector/config.ts";
 import { startConnector, type ConnectorDeps, type RunningConnector } from "../../connector/index.ts";
 import type { ConnectorEvent } from "../../protocol/envelope.ts";
 import { captureLogger, socketFactory, startWorkerStub, tempDir, testConfig, waitFor } from "./helpers.ts";
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
-export async function startHarness(options: { dir?: string; deps?: ConnectorDeps; env?: Record<string, string> } = {}) {
+export async function startHarness(options: { dir?: string; deps?: ConnectorDeps; env?: Record<string, string>; tuning?: Partial<ConnectorTuning> } = {}) {
   const worker = await startWorkerStub();
   const dir = options.dir ? { path: options.dir, cleanup: () => undefined } : tempDir();
   const sockets = socketFactory();
   const { logger, lines } = captureLogger();
-  const config = testConfig(dir.path, worker.url, options.env);
+  const config = testConfig(dir.path, worker.url, options.env, options.tuning);
   const connector: RunningConnector = await startConnector(config, { socketFactory: sockets.factory, logger, ...options.deps });
   const ofType = (type: string, instance = "sales"): ConnectorEvent[] => worker.events().filter((e) => e.type === type && e.instance === instance);
   return {

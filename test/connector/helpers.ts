@@ -14,9 +14,10 @@ import {
   type BaileysEventMap,
   type UserFacingSocketConfig,
   type WAMessage,
+  type WAMessageKey,
 } from "@whiskeysockets/baileys";
 import pino, { type Logger } from "pino";
-import { parseConfig, type ConnectorConfig } from "../../connector/config.ts";
+import { parseConfig, type ConnectorConfig, type ConnectorTuning } from "../../connector/config.ts";
 import type { ConnectorSocket } from "../../connector/socket-types.ts";
 import type { ConnectorEvent } from "../../protocol/envelope.ts";
 import { connectorSignatureHeaders, verifyConnectorRequest } from "../../protocol/signing.ts";
@@ -37,6 +38,10 @@ export type FakeSocket = ConnectorSocket & {
   loggedOut: number;
   sent: WAMessage[];
   pairingRequests: string[];
+  createdAt: number;
+  rejectedCalls: { id: string; from: string }[];
+  readKeys: WAMessageKey[];
+  presences: string[];
 };
 
 /** A socket double: its `ev` is Baileys' real event buffer; sendMessage echoes an upsert like rc14. */
@@ -50,6 +55,10 @@ export function createFakeSocket(config: UserFacingSocketConfig): FakeSocket {
     loggedOut: 0,
     sent: [],
     pairingRequests: [],
+    createdAt: Date.now(),
+    rejectedCalls: [],
+    readKeys: [],
+    presences: [],
     emit: (event, payload) => void ev.emit(event, payload),
     async sendMessage(jid, content, options) {
       const text = (content as { text: string }).text;
@@ -65,9 +74,12 @@ export function createFakeSocket(config: UserFacingSocketConfig): FakeSocket {
       process.nextTick(() => ev.emit("messages.upsert", { messages: [message], type: "append" }));
       return message;
     },
+    // Like rc14's end(): report the close, then drop the listeners and whatever is still buffered.
     async end(error) {
       sock.ended.push(error);
       ev.emit("connection.update", { connection: "close", lastDisconnect: { error, date: new Date() } });
+      ev.removeAllListeners("connection.update");
+      ev.destroy();
     },
     async logout() {
       sock.loggedOut += 1;
@@ -82,6 +94,15 @@ export function createFakeSocket(config: UserFacingSocketConfig): FakeSocket {
     },
     async updateMediaMessage(message) {
       return message;
+    },
+    async rejectCall(id, from) {
+      sock.rejectedCalls.push({ id, from });
+    },
+    async readMessages(keys) {
+      sock.readKeys.push(...keys);
+    },
+    async sendPresenceUpdate(type) {
+      sock.presences.push(type);
     },
   };
   return sock;
@@ -163,10 +184,10 @@ export function tempDir(): { path: string; cleanup: () => void } {
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export function testConfig(dataDir: string, workerUrl: string, env: Record<string, string> = {}): ConnectorConfig {
+export function testConfig(dataDir: string, workerUrl: string, env: Record<string, string> = {}, tuning: Partial<ConnectorTuning> = {}): ConnectorConfig {
   return parseConfig(
     { WORKER_URL: workerUrl, CONNECTOR_SECRET: SECRET, CONNECTOR_ID: "c1", CONNECTOR_PORT: "0", DATA_DIR: dataDir, BAILEYS_LOG_LEVEL: "silent", ...env },
-    { forwardLingerMs: 5, forwardRetryBaseMs: 20, forwardRetryMaxMs: 100, reconnectBaseMs: 10, reconnectMaxMs: 50, connectWaitMs: 1_000, shutdownFlushMs: 1_000 },
+    { forwardLingerMs: 5, forwardRetryBaseMs: 20, forwardRetryMaxMs: 100, reconnectBaseMs: 10, reconnectMaxMs: 50, stableOpenMs: 200, restoreStaggerMs: 0, connectWaitMs: 1_000, shutdownFlushMs: 1_000, ...tuning },
   );
 }
 

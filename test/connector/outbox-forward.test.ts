@@ -16,11 +16,11 @@ function events(count: number, instance = "sales", from = 0): NewEvent[] {
   return Array.from({ length: count }, (_, i) => ({ instance, type: "messages.upsert", at: 1_700_000_000_000 + from + i, me: null, payload: { n: from + i } }));
 }
 
-function setup(workerUrl: string, options: { maxEvents?: number; dir?: string } = {}) {
+function setup(workerUrl: string, options: { maxEvents?: number; dir?: string; maxEventBytes?: number } = {}) {
   const dir = options.dir ?? tempDir().path;
   const { logger, lines } = captureLogger();
   const config = testConfig(dir, workerUrl);
-  const outbox = new Outbox(join(dir, "outbox.sqlite"), { maxEvents: options.maxEvents ?? 1_000_000, maxBytes: 1 << 30, maxEventBytes: 1 << 20, logger });
+  const outbox = new Outbox(join(dir, "outbox.sqlite"), { maxEvents: options.maxEvents ?? 1_000_000, maxBytes: 1 << 30, maxEventBytes: options.maxEventBytes ?? 1 << 20, logger });
   const forwarder = new Forwarder({ outbox, workerUrl, connectorId: "c1", secret: SECRET, tuning: config.tuning, logger, fetch, now: Date.now, random: () => 0.5 });
   return { dir, outbox, forwarder, lines };
 }
@@ -114,5 +114,57 @@ describe("outbox + forwarder", () => {
     const warns = s.lines.filter((l) => l.msg === "outbox: bound reached, dropping oldest events");
     expect(warns).toHaveLength(1);
     expect(warns[0]!.level).toBe(40);
+  });
+
+  it("keeps every event quarantined in the same millisecond", async () => {
+    const s = setup("http://127.0.0.1:1", { maxEventBytes: 400 });
+    cleanups.push(() => s.outbox.close());
+    const big = (n: number): NewEvent => ({ instance: "sales", type: "messages.upsert", at: 1_700_000_000_000, me: null, payload: { n, pad: "x".repeat(500) } });
+    expect(s.outbox.append([big(1), big(2), big(3)])).toEqual([]);
+    expect(s.outbox.quarantined()).toHaveLength(3);
+    expect(s.outbox.quarantined().every((q) => q.reason.includes("exceeds the batch limit"))).toBe(true);
+  });
+
+  it("splits a batch the worker keeps failing with 5xx and quarantines only the poison event", async () => {
+    const worker = await startWorkerStub((batch) => (batch.events.some((e) => (e.payload as { n: number }).n === 5) ? { status: 500, body: { error: "boom" } } : 200));
+    cleanups.push(worker.close);
+    const s = setup(worker.url);
+    cleanups.push(() => s.outbox.close(), () => s.forwarder.stop());
+    s.forwarder.start();
+    const stored = s.outbox.append([...events(8), ...events(2, "support", 8)]);
+    await waitFor(() => s.outbox.pending().events === 0, 10_000, "outbox drained");
+    const order = (instance: string) => payloads(worker.events().filter((e) => e.instance === instance));
+    expect(order("sales")).toEqual([0, 1, 2, 3, 4, 6, 7]);
+    expect(order("support")).toEqual([8, 9]);
+    expect(s.outbox.quarantined()).toEqual([{ id: stored[5]!.id, reason: expect.stringContaining("5xx") }]);
+    expect(s.lines.filter((l) => l.msg === "forward: worker fails on one event only, quarantined")).toHaveLength(1);
+  });
+
+  it("finds a poison event of a connector with a single instance too", async () => {
+    const worker = await startWorkerStub((batch) => (batch.events.some((e) => (e.payload as { n: number }).n === 2) ? 502 : 200));
+    cleanups.push(worker.close);
+    const s = setup(worker.url);
+    cleanups.push(() => s.outbox.close(), () => s.forwarder.stop());
+    s.forwarder.start();
+    const stored = s.outbox.append(events(4));
+    await waitFor(() => s.outbox.pending().events === 0, 10_000, "outbox drained");
+    expect(payloads(worker.events())).toEqual([0, 1, 3]);
+    expect(s.outbox.quarantined().map((q) => q.id)).toEqual([stored[2]!.id]);
+  });
+
+  it("quarantines nothing while the worker answers 5xx to everything, then delivers all in order", async () => {
+    let failuresLeft = 40;
+    const worker = await startWorkerStub(() => (failuresLeft-- > 0 ? 500 : 200));
+    cleanups.push(worker.close);
+    const s = setup(worker.url);
+    cleanups.push(() => s.outbox.close(), () => s.forwarder.stop());
+    s.forwarder.start();
+    s.outbox.append([...events(6), ...events(4, "support", 6)]);
+    await waitFor(() => s.outbox.pending().events === 0, 15_000, "outbox drained");
+    expect(worker.attempts.length).toBeGreaterThan(40);
+    const order = (instance: string) => payloads(worker.events().filter((e) => e.instance === instance));
+    expect(order("sales")).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(order("support")).toEqual([6, 7, 8, 9]);
+    expect(s.outbox.quarantined()).toEqual([]);
   });
 });

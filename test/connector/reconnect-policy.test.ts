@@ -17,6 +17,7 @@ describe("decideReconnect", () => {
     [403, "Forbidden", "stay-down"],
     [411, "Multidevice mismatch", "stay-down"],
     [419, "Unauthorized", "stay-down"],
+    [405, "Connection Failure", "version-rejected"],
     [undefined, "getaddrinfo ENOTFOUND web.whatsapp.com", "reconnect-backoff"],
     [undefined, undefined, "reconnect-backoff"],
     [599, "something new", "reconnect-backoff"],

@@ -53,6 +53,10 @@ export class FakeWhatsAppServer {
   private wss?: WebSocketServer;
   private trusting = false;
   url = "";
+  /** Every login/registration payload clients sent, in order (userAgent.appVersion is the WA Web version). */
+  readonly clientPayloads: proto.ClientPayload[] = [];
+  /** When set, a client whose WA Web version this refuses gets `<failure reason="405"/>` as WhatsApp does. */
+  acceptVersion: ((version: [number, number, number]) => boolean) | undefined;
 
   async start(): Promise<void> {
     if (trustCount++ === 0) restoreRealRoot = trustFakeRoot(this.certs.root.public);
@@ -190,6 +194,13 @@ export class FakeWhatsAppServer {
   }
 
   private onClientPayload(conn: Connection, payload: proto.ClientPayload): void {
+    this.clientPayloads.push(payload);
+    this.changed();
+    const v = payload.userAgent?.appVersion;
+    if (this.acceptVersion && !this.acceptVersion([v?.primary ?? 0, v?.secondary ?? 0, v?.tertiary ?? 0])) {
+      conn.send({ tag: "failure", attrs: { reason: "405", location: "fake-wa" } });
+      return;
+    }
     if (payload.username === null || payload.username === undefined || !payload.username.toString().length) {
       this.startRegistration(conn, payload);
       return;
@@ -241,6 +252,9 @@ export class FakeWhatsAppServer {
       }, now());
       conn.account.sent.push(sent);
       conn.send({ tag: "ack", attrs: attrs({ class: "message", id: node.attrs.id, from: node.attrs.to, t: now() }) });
+    } else if (node.tag === "call") {
+      // WhatsApp acks call stanzas (reject, …); Baileys' rejectCall waits for it.
+      conn.send({ tag: "ack", attrs: attrs({ class: "call", id: node.attrs.id, from: node.attrs.to }) });
     } else if (node.tag === "receipt") {
       conn.send({ tag: "ack", attrs: attrs({ class: "receipt", id: node.attrs.id, from: node.attrs.to, type: node.attrs.type }) });
     }

@@ -56,6 +56,14 @@ describe("POST /message/sendText/{instance}", () => {
     expect(stub.calls[0]?.body).toEqual({ jid: "15551234567@s.whatsapp.net", text: "re", quotedId: "QUOTED1" });
   });
 
+  it("passes the connector's quoteDropped through: the quoted id was unknown and the text went out unquoted", async () => {
+    const { instanceName } = await openInstance();
+    stubConnector((c) => ({ body: { ...sentMessage(c), quoteDropped: true } }));
+    const res = await call("POST", `/message/sendText/${instanceName}`, { body: { number: "15551234567", text: "re", quoted: { key: { id: "GONE" } } } });
+    expect(res.status).toBe(201);
+    expect(res.json).toMatchObject({ key: { id: "3EB0C767D26A1D8E0A2C" }, quoteDropped: true });
+  });
+
   it("answers 400 not connected without calling the connector when D1 says the instance is not open", async () => {
     const { instanceName } = await createTestInstance();
     const stub = stubConnector((c) => ({ body: sentMessage(c) }));

@@ -7,6 +7,8 @@ import {
   COMMAND_PATHS,
   instanceStatusSchema,
   sendTextResponseSchema,
+  settingsResponseSchema,
+  type InstanceSettings,
   type InstanceStatus,
   type sendTextRequestSchema,
 } from "../../protocol/commands.ts";
@@ -75,4 +77,17 @@ export async function sendTextOnConnector(deps: ConnectorClient, name: string, r
   if (isNoSession(result)) throw notConnected(name);
   if (result.status === 400) throw badRequest([result.message]);
   throw rejectionError("send the message", result);
+}
+
+/** Pushes the instance's settings; the connector applies them live and keeps them. */
+export async function pushSettingsToConnector(deps: ConnectorClient, name: string, settings: InstanceSettings): Promise<InstanceSettings> {
+  const result = await sendCommand(deps, {
+    name: "apply the settings",
+    method: COMMAND_METHODS.settings,
+    path: COMMAND_PATHS.settings(name),
+    body: settings,
+    schema: settingsResponseSchema,
+  });
+  if (result.ok) return result.data.settings;
+  throw rejectionError("apply the settings", result);
 }

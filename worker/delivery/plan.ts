@@ -9,9 +9,10 @@ import { newDeliveryId, newWebhookEventId } from "./ids.ts";
 import { withoutBase64 } from "./request.ts";
 import { messageRef } from "./message-ref.ts";
 import { routeToTargets } from "./route.ts";
+import { MAX_STORED_DATA_BYTES } from "../../protocol/envelope.ts";
 
-/** D1 rows are capped at 2 MB; event data above this is stored without `message.base64`. */
-export const MAX_STORED_DATA_BYTES = 1_800_000;
+/** D1 rows are capped at 2 MB; event data above the cap is stored without `message.base64`. */
+export { MAX_STORED_DATA_BYTES };
 
 export interface EventOrigin {
   instanceName: string;

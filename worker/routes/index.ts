@@ -11,6 +11,7 @@ import { registerMessageRoutes } from "./message.ts";
 import { registerIngestRoutes } from "./ingest.ts";
 import { registerDeliveryRoutes } from "./deliveries.ts";
 import { registerWebhookSecretRoutes } from "./webhook-secret.ts";
+import { registerSettingsRoutes } from "./settings.ts";
 import { registerWebhookTestRoutes } from "./webhook-test.ts";
 import { registerRootRoute } from "./root.ts";
 import { registerEventRoutes } from "./events.ts";
@@ -32,6 +33,7 @@ export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   registerEventRoutes(app);
   registerTraceRoutes(app);
   registerWebhookSecretRoutes(app);
+  registerSettingsRoutes(app);
   registerWebhookTestRoutes(app);
   registerDocs(app);
 }

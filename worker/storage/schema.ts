@@ -72,6 +72,21 @@ export const webhooks = sqliteTable(
   (t) => [primaryKey({ columns: [t.instanceId, t.id] })],
 );
 
+/** Evolution's instance settings (docs/api.md#instance-settings); no row = the defaults. */
+export const instanceSettings = sqliteTable("instance_settings", {
+  instanceId: text("instance_id")
+    .primaryKey()
+    .references(() => instances.id, { onDelete: "cascade" }),
+  rejectCall: integer("reject_call", { mode: "boolean" }).notNull().default(false),
+  msgCall: text("msg_call").notNull().default(""),
+  groupsIgnore: integer("groups_ignore", { mode: "boolean" }).notNull().default(false),
+  alwaysOnline: integer("always_online", { mode: "boolean" }).notNull().default(false),
+  readMessages: integer("read_messages", { mode: "boolean" }).notNull().default(false),
+  readStatus: integer("read_status", { mode: "boolean" }).notNull().default(false),
+  syncFullHistory: integer("sync_full_history", { mode: "boolean" }).notNull().default(false),
+  updatedAt: integer("updated_at").notNull(),
+});
+
 export type InstanceRow = typeof instances.$inferSelect;
 export type WebhookRow = typeof webhooks.$inferSelect;
 

@@ -1,0 +1,97 @@
+// What the connector drops at the source and how inbound media is handled: status posts and
+// newsletters are ignored by default, media is downloaded in parallel under one deadline (video
+// notes included), and a send answers at once even while an inbound download is in flight.
+import { proto, type WAMessage } from "@whiskeysockets/baileys";
+import { afterEach, describe, expect, it } from "vitest";
+import { COMMAND_PATHS } from "../../protocol/commands.ts";
+import { ignoresJid, DEFAULT_INSTANCE_SETTINGS } from "../../connector/instance-settings.ts";
+import { inboundText, openSocket, signedRequest, type FakeSocket } from "./helpers.ts";
+import { startHarness, type Harness } from "./fixture.ts";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+async function connected(harness: Harness): Promise<FakeSocket> {
+  const connecting = harness.connector.registry.getOrCreate("sales").connect(undefined);
+  const sock = harness.sockets.sockets.at(-1)!;
+  openSocket(sock);
+  await connecting;
+  return sock;
+}
+
+function media(id: string, kind: "imageMessage" | "ptvMessage" = "imageMessage"): WAMessage {
+  return proto.WebMessageInfo.fromObject({
+    key: { remoteJid: "15552223333@s.whatsapp.net", fromMe: false, id },
+    messageTimestamp: 1795534562,
+    message: { [kind]: { url: "https://mmg.whatsapp.net/x", directPath: "/v/x", mediaKey: Buffer.alloc(32, 2), fileLength: 12, mimetype: "video/mp4" } },
+  }) as WAMessage;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const upsertIds = (harness: Harness) => harness.ofType("messages.upsert").flatMap((e) => (e.payload as any).messages.map((m: any) => m.key.id));
+
+describe("ignored chats", () => {
+  it.each([
+    ["status@broadcast", false, true],
+    ["status@broadcast", true, false],
+    ["120363000000000001@newsletter", false, true],
+    ["120363000000000001@newsletter", true, true],
+    ["15552223333@s.whatsapp.net", false, false],
+    ["120363000000000002@g.us", false, false],
+  ])("%s with readStatus %s → ignored %s", (jid, readStatus, ignored) => {
+    expect(ignoresJid({ ...DEFAULT_INSTANCE_SETTINGS, readStatus }, jid)).toBe(ignored);
+  });
+
+  it("asks Baileys to ignore them and drops any that still arrive as upserts", async () => {
+    h = await startHarness();
+    const sock = await connected(h);
+    expect(sock.config.shouldIgnoreJid!("status@broadcast")).toBe(true);
+    expect(sock.config.shouldIgnoreJid!("1203@newsletter")).toBe(true);
+    expect(sock.config.shouldIgnoreJid!("15552223333@s.whatsapp.net")).toBe(false);
+    const status = inboundText("STATUS1", "my holiday", "status@broadcast");
+    const channel = inboundText("NEWS1", "breaking", "120363000000000001@newsletter");
+    sock.emit("messages.upsert", { messages: [status, channel, inboundText("REAL1", "hi")], type: "append" });
+    sock.emit("messages.upsert", { messages: [inboundText("REAL2", "again")], type: "notify" });
+    await h.expectEvents("messages.upsert", 2);
+    expect(upsertIds(h)).toEqual(["REAL1", "REAL2"]);
+  });
+});
+
+describe("inbound media", () => {
+  it("downloads video notes (ptvMessage) too", async () => {
+    h = await startHarness({ deps: { downloadMedia: async () => Buffer.from("ptv-bytes") } });
+    const sock = await connected(h);
+    sock.emit("messages.upsert", { messages: [media("PTV1", "ptvMessage")], type: "notify" });
+    const [upsert] = await h.expectEvents("messages.upsert", 1);
+    expect((upsert!.payload as any).messages[0].message.base64).toBe(Buffer.from("ptv-bytes").toString("base64"));
+  });
+
+  it("downloads an upsert's media in parallel under one deadline", async () => {
+    h = await startHarness({
+      deps: { downloadMedia: async (m) => (await sleep(m.key.id === "SLOW" ? 5_000 : 300), Buffer.from(`bytes ${m.key.id}`)) },
+      tuning: { mediaDownloadTimeoutMs: 800 },
+    });
+    const sock = await connected(h);
+    const started = Date.now();
+    sock.emit("messages.upsert", { messages: [media("A"), media("B"), media("C"), media("SLOW")], type: "notify" });
+    const [upsert] = await h.expectEvents("messages.upsert", 1);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    const base64 = (upsert!.payload as any).messages.map((m: any) => m.message.base64 ?? null);
+    expect(base64).toEqual([...["A", "B", "C"].map((id) => Buffer.from(`bytes ${id}`).toString("base64")), null]);
+  });
+
+  it("answers a send in under a second while a slow inbound download holds the queue", async () => {
+    h = await startHarness({ deps: { downloadMedia: async () => (await sleep(4_000), Buffer.from("late")) }, tuning: { mediaDownloadTimeoutMs: 5_000 } });
+    const sock = await connected(h);
+    sock.emit("messages.upsert", { messages: [media("BIG")], type: "notify" });
+    await sleep(50);
+    const started = Date.now();
+    const response = await signedRequest(h.connector.url, "POST", COMMAND_PATHS.sendText("sales"), { jid: "15552223333@s.whatsapp.net", text: "fast" });
+    expect(response.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await h.expectEvents("message.sent", 1);
+  });
+});
