@@ -1,6 +1,6 @@
 // Deliveries screen: the delivery log with filters (status, event, since), a delivery's detail with
-// every attempt, Redeliver one, and "redeliver all failed matching the filter" (client-side over the
-// filtered list: the API has no bulk route yet).
+// every attempt, Redeliver one, and "redeliver all failed matching the filter" (one call to the
+// bulk route, POST /deliveries/{instance}/redeliver, with the same filter).
 import { api, ApiError, enc } from "./api.js";
 import { busy, field, formatTime, h, statusLine } from "./dom.js";
 import { WEBHOOK_EVENTS } from "./events.js";
@@ -98,28 +98,15 @@ function deliveryLog(name, setDetail) {
       h("td", {}, delivery.target));
   }
 
-  /** Every failed delivery matching the filter (all pages), each redelivered once. */
+  /** Every failed delivery matching the filter, requeued by the API in one call (POST …/redeliver). */
   async function redeliverFailed() {
-    const ids = [];
-    for (let cursor; ;) {
-      const page = await api("GET", `/deliveries/${enc(name)}?${filters.query({ status: "failed", limit: "100", ...(cursor ? { cursor } : {}) })}`);
-      ids.push(...page.deliveries.map((d) => d.id));
-      if (!page.nextCursor) break;
-      cursor = page.nextCursor;
-    }
-    let queued = 0;
-    const failures = [];
-    for (const id of ids) {
-      status.set(`Redelivering ${queued + failures.length + 1} of ${ids.length}…`);
-      try {
-        await api("POST", `/deliveries/${enc(name)}/${enc(id)}/redeliver`);
-        queued += 1;
-      } catch (error) {
-        failures.push(`${id}: ${error.message}`);
-      }
-    }
+    const params = new URLSearchParams(filters.query({}));
+    const body = { status: "failed" };
+    if (params.get("event")) body.event = params.get("event");
+    if (params.get("since")) body.since = params.get("since");
+    const { queued } = await api("POST", `/deliveries/${enc(name)}/redeliver`, body);
     await load(false);
-    status.set(ids.length ? `Redelivered ${queued} of ${ids.length} failed deliveries.${failures.length ? ` Not queued: ${failures.join("; ")}` : ""}` : "No failed deliveries match the filter.", failures.length ? "error" : "ok");
+    status.set(queued ? `Redelivered ${queued} failed ${queued === 1 ? "delivery" : "deliveries"}.` : "No failed deliveries match the filter.", "ok");
   }
 
   const form = h("form", { class: "card filters", "aria-label": "Delivery filters", novalidate: true },

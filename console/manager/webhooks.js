@@ -5,6 +5,7 @@ import { api, ApiError, enc, fieldOfMessage } from "./api.js";
 import { busy, checkbox, field, h, statusLine, uid } from "./dom.js";
 import { SUBSCRIPTION_NAMES } from "./events.js";
 import { headersEditor } from "./headers-editor.js";
+import { healthPanel } from "./health.js";
 import { instancePicker, screenTitle } from "./picker.js";
 
 export function renderWebhooks(root, ctx, wanted) {
@@ -17,7 +18,7 @@ export function renderWebhooks(root, ctx, wanted) {
       if (!picker.current) return status.set("No instance to configure yet.");
       title.textContent = `Webhook of ${picker.current}`;
       const config = await loadDefaultWebhook(picker.current);
-      root.append(picker.wrapper, webhookForm(picker.current, config), secretPanel(picker.current));
+      root.append(picker.wrapper, webhookForm(picker.current, config), secretPanel(picker.current), healthPanel(picker.current));
     } catch (error) {
       status.set(error.message, "error");
     }
