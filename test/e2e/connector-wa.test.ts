@@ -1,5 +1,5 @@
 // The real connector with real Baileys rc14 sockets against the fake WhatsApp server: the WA Web
-// version it logs in with, a version rejection (405) that stays down with one clear log line, and
+// version it logs in with, a version rejection (405) that stays down with one clear log line,
 // what the instance settings drop or answer at the source (status, newsletters, groups, calls), and
 // a peer's retry receipt answered after a connector restart (sent messages are kept on disk).
 import { afterEach, describe, expect, it } from "vitest";

@@ -69,6 +69,7 @@ const EXAMPLE_BODIES: Record<string, unknown> = {
   "POST /webhooks/{instance}": { url: "https://hooks.example.com/added", events: ["CALL"] },
   "PUT /webhooks/{instance}/{id}": { url: "https://hooks.example.com/changed", ordered: true },
   "POST /deliveries/{instance}/redeliver": { status: "failed" },
+  "POST /settings/set/{instance}": { rejectCall: true, msgCall: "from the auth matrix" },
 };
 
 /** Query strings that make an operation do the most it can: a delete that got through really deletes. */
