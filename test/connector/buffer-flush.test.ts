@@ -1,22 +1,14 @@
 // Baileys acks a message before its upsert leaves the event buffer, and end() destroys that
 // buffer: whatever is buffered when a socket closes or is torn down must still reach the outbox.
 import { afterEach, describe, expect, it } from "vitest";
-import { boom, inboundText, openSocket, type FakeSocket } from "./helpers.ts";
-import { startHarness, type Harness } from "./fixture.ts";
+import { boom, inboundText } from "./helpers.ts";
+import { connected, startHarness, type Harness } from "./fixture.ts";
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.stop();
   h = undefined;
 });
-
-async function connected(harness: Harness): Promise<FakeSocket> {
-  const connecting = harness.connector.registry.getOrCreate("sales").connect(undefined);
-  const sock = harness.sockets.sockets.at(-1)!;
-  openSocket(sock);
-  await connecting;
-  return sock;
-}
 
 const upsertIds = (harness: Harness) => harness.ofType("messages.upsert").map((e) => (e.payload as any).messages[0].key.id);
 

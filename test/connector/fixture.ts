@@ -3,7 +3,7 @@
 import type { ConnectorTuning } from "../../connector/config.ts";
 import { startConnector, type ConnectorDeps, type RunningConnector } from "../../connector/index.ts";
 import type { ConnectorEvent } from "../../protocol/envelope.ts";
-import { captureLogger, socketFactory, startWorkerStub, tempDir, testConfig, waitFor } from "./helpers.ts";
+import { captureLogger, openSocket, socketFactory, startWorkerStub, tempDir, testConfig, waitFor, type FakeSocket } from "./helpers.ts";
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
@@ -36,4 +36,13 @@ export async function startHarness(options: { dir?: string; deps?: ConnectorDeps
       if (!options.keepDir) dir.cleanup();
     },
   };
+}
+
+/** Connects instance `name` on the harness and opens its (fake) socket: the usual start of a session test. */
+export async function connected(harness: Harness, name = "sales"): Promise<FakeSocket> {
+  const connecting = harness.connector.registry.getOrCreate(name).connect(undefined);
+  const sock = harness.sockets.sockets.at(-1)!;
+  openSocket(sock);
+  await connecting;
+  return sock;
 }

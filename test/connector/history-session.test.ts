@@ -1,22 +1,14 @@
 // History through a session with socket doubles: each chunk Baileys emits keeps its own syncType
 // even while the event buffer is on, and a 20 MB history reaches the worker whole, in pieces.
 import { afterEach, describe, expect, it } from "vitest";
-import { inboundText, openSocket, waitFor, type FakeSocket } from "./helpers.ts";
-import { startHarness, type Harness } from "./fixture.ts";
+import { inboundText, waitFor } from "./helpers.ts";
+import { connected, startHarness, type Harness } from "./fixture.ts";
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.stop();
   h = undefined;
 });
-
-async function connected(harness: Harness): Promise<FakeSocket> {
-  const connecting = harness.connector.registry.getOrCreate("sales").connect(undefined);
-  const sock = harness.sockets.sockets.at(-1)!;
-  openSocket(sock);
-  await connecting;
-  return sock;
-}
 
 const contact = (i: number) => ({ id: `1555${String(i).padStart(7, "0")}@s.whatsapp.net`, notify: `contact ${i}`.padEnd(300, ".") });
 

@@ -2,22 +2,14 @@
 // as a stand-in quote — the text goes out without a quote and the answer says so.
 import { afterEach, describe, expect, it } from "vitest";
 import { COMMAND_PATHS, sendTextResponseSchema } from "../../protocol/commands.ts";
-import { inboundText, openSocket, signedRequest, type FakeSocket } from "./helpers.ts";
-import { startHarness, type Harness } from "./fixture.ts";
+import { inboundText, signedRequest } from "./helpers.ts";
+import { connected, startHarness, type Harness } from "./fixture.ts";
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.stop();
   h = undefined;
 });
-
-async function connected(harness: Harness): Promise<FakeSocket> {
-  const connecting = harness.connector.registry.getOrCreate("sales").connect(undefined);
-  const sock = harness.sockets.sockets.at(-1)!;
-  openSocket(sock);
-  await connecting;
-  return sock;
-}
 
 async function send(harness: Harness, quotedId: string) {
   const response = await signedRequest(harness.connector.url, "POST", COMMAND_PATHS.sendText("sales"), { jid: "15552223333@s.whatsapp.net", text: "re", quotedId });

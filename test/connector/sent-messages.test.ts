@@ -5,8 +5,8 @@ import { generateWAMessageFromContent, proto } from "@whiskeysockets/baileys";
 import { afterEach, describe, expect, it } from "vitest";
 import { COMMAND_PATHS, sendTextResponseSchema } from "../../protocol/commands.ts";
 import { SentMessageStore } from "../../connector/sent-messages.ts";
-import { ME_JID, openSocket, signedRequest, tempDir, waitFor, type FakeSocket } from "./helpers.ts";
-import { startHarness, type Harness } from "./fixture.ts";
+import { ME_JID, signedRequest, tempDir, waitFor } from "./helpers.ts";
+import { connected, startHarness, type Harness } from "./fixture.ts";
 
 let h: Harness | undefined;
 const cleanups: (() => void)[] = [];
@@ -15,14 +15,6 @@ afterEach(async () => {
   h = undefined;
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
-
-async function connected(harness: Harness): Promise<FakeSocket> {
-  const connecting = harness.connector.registry.getOrCreate("sales").connect(undefined);
-  const sock = harness.sockets.sockets.at(-1)!;
-  openSocket(sock);
-  await connecting;
-  return sock;
-}
 
 const sentText = (id: string) => generateWAMessageFromContent("15552223333@s.whatsapp.net", { extendedTextMessage: { text: `text ${id}` } }, { userJid: ME_JID, messageId: id });
 

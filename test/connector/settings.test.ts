@@ -3,22 +3,14 @@
 // syncFullHistory for the next socket, and kept across a connector restart.
 import { afterEach, describe, expect, it } from "vitest";
 import { COMMAND_PATHS, DEFAULT_INSTANCE_SETTINGS, settingsResponseSchema, type InstanceSettings } from "../../protocol/commands.ts";
-import { inboundText, openSocket, signedRequest, waitFor, type FakeSocket } from "./helpers.ts";
-import { startHarness, type Harness } from "./fixture.ts";
+import { inboundText, signedRequest, waitFor } from "./helpers.ts";
+import { connected, startHarness, type Harness } from "./fixture.ts";
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.stop();
   h = undefined;
 });
-
-async function connected(harness: Harness): Promise<FakeSocket> {
-  const connecting = harness.connector.registry.getOrCreate("sales").connect(undefined);
-  const sock = harness.sockets.sockets.at(-1)!;
-  openSocket(sock);
-  await connecting;
-  return sock;
-}
 
 async function setSettings(harness: Harness, patch: Partial<InstanceSettings>): Promise<InstanceSettings> {
   const response = await signedRequest(harness.connector.url, "POST", COMMAND_PATHS.settings("sales"), { ...DEFAULT_INSTANCE_SETTINGS, ...patch });

@@ -5,22 +5,14 @@ import { proto, type WAMessage } from "@whiskeysockets/baileys";
 import { afterEach, describe, expect, it } from "vitest";
 import { COMMAND_PATHS } from "../../protocol/commands.ts";
 import { ignoresJid, DEFAULT_INSTANCE_SETTINGS } from "../../connector/instance-settings.ts";
-import { inboundText, openSocket, signedRequest, type FakeSocket } from "./helpers.ts";
-import { startHarness, type Harness } from "./fixture.ts";
+import { inboundText, signedRequest } from "./helpers.ts";
+import { connected, startHarness, type Harness } from "./fixture.ts";
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.stop();
   h = undefined;
 });
-
-async function connected(harness: Harness): Promise<FakeSocket> {
-  const connecting = harness.connector.registry.getOrCreate("sales").connect(undefined);
-  const sock = harness.sockets.sockets.at(-1)!;
-  openSocket(sock);
-  await connecting;
-  return sock;
-}
 
 function media(id: string, kind: "imageMessage" | "ptvMessage" = "imageMessage"): WAMessage {
   return proto.WebMessageInfo.fromObject({
