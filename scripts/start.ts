@@ -54,7 +54,9 @@ function startConnector(secret: string): GroupProcess | undefined {
  */
 function runCronLocally(): void {
   setInterval(() => {
-    triggerScheduled(API_URL).catch(() => undefined);
+    // `/__scheduled` (--test-scheduled, the bundled worker): with the console's [assets] the local
+    // runtime answers `/cdn-cgi/handler/scheduled` with a 500 (wrangler 4.86).
+    triggerScheduled(API_URL, "* * * * *", 5_000, 6, "/__scheduled").catch(() => undefined);
   }, 60_000).unref();
 }
 
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
   console.log("Applying local D1 migrations...");
   await applyLocalMigrations();
 
-  const worker = startWorker({ port: WORKER_PORT, echo: true });
+  const worker = startWorker({ port: WORKER_PORT, echo: true, testScheduled: true });
   children.push(worker);
   void worker.exited.then(() => {
     if (!stopping) console.error("The worker exited; stopping.");

@@ -123,7 +123,7 @@ async function main(): Promise<number> {
   console.log(`bench run ${run}: ${opts.events} events, latency at ${opts.rate}/s for ${opts.seconds}s, batch ${opts.batch} x ${opts.concurrency}`);
 
   const receiver = await startReceiver();
-  const worker = await startLocalWorker({ label: "bench", vars: opts.vars, config: { queueBatchSize: opts.queueBatch } });
+  const worker = await startLocalWorker({ label: "bench", vars: opts.vars, config: { queueBatchSize: opts.queueBatch, withoutConsole: true } });
   let l2msg: WorkloadResult, relay: WorkloadResult | undefined;
   let before: ResourceSample, after: ResourceSample;
   try {

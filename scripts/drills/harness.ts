@@ -58,6 +58,7 @@ export async function withDrill(
   const started = Date.now();
   const receiver = await startReceiver(setup.receiverMode);
   const worker = await startLocalWorker({
+    config: { withoutConsole: true },
     label: `drill-${name}`, vars: { ...FAST_RETRY_VARS, ...setup.vars }, testScheduled: setup.testScheduled,
   });
   const prefix = `${name}-${randomBytes(3).toString("hex")}`;

@@ -41,6 +41,12 @@ export async function buildWorkerSnapshot(outdir: string): Promise<string> {
 export interface ConfigOverrides {
   /** `max_batch_size` of the delivery queue consumer (local queues run one batch at a time). */
   queueBatchSize?: number;
+  /**
+   * Leave the console's `[assets]` out. With assets, the local runtime answers
+   * `/cdn-cgi/handler/scheduled` with a 500 (wrangler 4.86), so the bench and the drills, which
+   * fire the cron that way and need no console, run without them.
+   */
+  withoutConsole?: boolean;
 }
 
 /**
@@ -54,6 +60,7 @@ export function throwawayConfig(script: string, overrides: ConfigOverrides = {})
     .replace(/^migrations_dir\s*=.*$/m, `migrations_dir = ${JSON.stringify(join(ROOT, "migrations"))}`)
     // The console's static assets ([assets] directory), relative to the config in the repo.
     .replace(/^directory\s*=\s*"\.\/console"$/m, `directory = ${JSON.stringify(join(ROOT, "console"))}`);
+  if (overrides.withoutConsole) toml = toml.replace(/^\[assets\]\ndirectory\s*=.*\n/m, "");
   if (overrides.queueBatchSize !== undefined) {
     // The first consumer block is the delivery queue; the dead-letter consumer keeps its own.
     toml = toml.replace(/^max_batch_size\s*=.*$/m, `max_batch_size = ${overrides.queueBatchSize}`);
@@ -138,10 +145,10 @@ export async function waitForHttp(url: string, timeoutMs: number, proc?: GroupPr
  * hangs until its timeout; a new request releases it (the parked run then also fires, harmless:
  * a sweep only takes unleased rows).
  */
-export async function triggerScheduled(baseUrl: string, cron = "* * * * *", attemptMs = 5_000, attempts = 6): Promise<void> {
+export async function triggerScheduled(baseUrl: string, cron = "* * * * *", attemptMs = 5_000, attempts = 6, path = "/cdn-cgi/handler/scheduled"): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const res = await fetch(`${baseUrl}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`, { signal: AbortSignal.timeout(attemptMs) });
+      const res = await fetch(`${baseUrl}${path}?cron=${encodeURIComponent(cron)}`, { signal: AbortSignal.timeout(attemptMs) });
       const text = await res.text();
       if (res.status !== 200) throw new Error(`scheduled trigger: HTTP ${res.status} ${text.slice(0, 200)}`);
       return;

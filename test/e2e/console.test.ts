@@ -130,7 +130,6 @@ describe("e2e: operator console in Chromium", () => {
     // Endpoint health: the test delivery counts as a success in the last hour once the consumer has
     // recorded it (just after the receiver got it), so refresh until the row says so.
     const lastHour = page.getByRole("row", { name: /Last hour/ });
-    await see(lastHour, /\d+ \/ 0 \/ \d+/);
     for (let tries = 0; ; tries++) {
       await page.getByRole("button", { name: "Refresh health" }).click();
       const recorded = await see(lastHour, "100 %", 1_000).then(() => true, () => false);

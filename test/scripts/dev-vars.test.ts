@@ -87,4 +87,11 @@ describe("throwaway wrangler config", () => {
     expect(sizes.slice(1)).toEqual(original.slice(1));
     expect(sizes.length).toBe(original.length);
   });
+
+  it("keeps the console's assets (absolute directory) unless asked to leave them out", () => {
+    expect(throwawayConfig("/tmp/x/build/index.js")).toMatch(/^\[assets\]\ndirectory = "\/.+\/console"$/m);
+    const without = throwawayConfig("/tmp/x/build/index.js", { withoutConsole: true });
+    expect(without).not.toMatch(/\[assets\]|^directory/m);
+    expect(without).toMatch(/^\[\[d1_databases\]\]$/m);
+  });
 });
