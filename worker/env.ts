@@ -103,6 +103,10 @@ const varsSchema = z.object({
   WEBHOOK_MAX_CONCURRENCY: int(4, 1, 6),
   /** How far past due (and unleased) a pending delivery must be before the cron sweep re-enqueues it. */
   WEBHOOK_SWEEP_GRACE_SECONDS: int(120, 1, 86_400),
+  /** Housekeeping keeps the database under this size (D1 caps a database at 10 GB): docs/delivery.md#retention. */
+  STORAGE_BUDGET_MB: int(4_096, 1, 10_240),
+  /** Nothing delivered or failed is kept longer than this. */
+  RETENTION_MAX_DAYS: int(7, 1, 3_650),
 });
 
 export interface GlobalWebhookConfig {
@@ -135,6 +139,8 @@ export interface Config {
   allowPrivateUrls: boolean;
   maxConcurrency: number;
   sweepGraceSeconds: number;
+  storageBudgetBytes: number;
+  retentionMaxMs: number;
 }
 
 export class ConfigError extends Error {
@@ -189,6 +195,8 @@ export function loadConfig(env: Record<string, unknown>): Config {
     allowPrivateUrls: v.WEBHOOK_ALLOW_PRIVATE_URLS,
     maxConcurrency: v.WEBHOOK_MAX_CONCURRENCY,
     sweepGraceSeconds: v.WEBHOOK_SWEEP_GRACE_SECONDS,
+    storageBudgetBytes: v.STORAGE_BUDGET_MB * 1024 * 1024,
+    retentionMaxMs: v.RETENTION_MAX_DAYS * 86_400_000,
   };
   cache.set(env, config);
   return config;

@@ -5,9 +5,17 @@ function randomHex(bytes: number): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+const timePart = (ms: number) => Math.max(0, Math.floor(ms)).toString(16).padStart(12, "0");
+
 function timeSortableId(prefix: string, nowMs: number): string {
-  return `${prefix}_${Math.max(0, Math.floor(nowMs)).toString(16).padStart(12, "0")}${randomHex(8)}`;
+  return `${prefix}_${timePart(nowMs)}${randomHex(8)}`;
 }
+
+/**
+ * Every id with this prefix created before `ms` sorts below this one: a range on the primary key
+ * stands in for a range on creation time (pruning, docs/delivery.md#retention).
+ */
+export const idFloorAt = (prefix: "msg" | "evt", ms: number): string => `${prefix}_${timePart(ms)}`;
 
 /** A delivery id; also the Standard Webhooks `webhook-id`, stable across retries. */
 export const newDeliveryId = (nowMs: number): string => timeSortableId("msg", nowMs);

@@ -1,19 +1,14 @@
 // Cron housekeeping: re-enqueue pending deliveries whose queue message was lost (a failed send
-// after the D1 write, a local queue lost on restart), then prune old rows. Never touches
-// succeeded or failed deliveries except pruning succeeded ones past retention.
+// after the D1 write, a local queue lost on restart), then prune for retention and the storage
+// budget (retention.ts). The sweep itself never touches succeeded or failed deliveries.
 import { loadConfig, type Env } from "../env.ts";
 import { log } from "../log.ts";
 import { takeStuckDeliveries } from "../storage/deliveries.ts";
-import { pruneOldRows } from "./store.ts";
 import { enqueueDeliveries } from "./enqueue.ts";
+import { pruneStorage } from "./retention.ts";
 
 /** At most this many deliveries are re-enqueued per run. */
 export const SWEEP_LIMIT = 500;
-/** Succeeded deliveries (and their attempts) are kept this long; failed ones are kept. */
-export const SUCCEEDED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
-/** How long a connector event id is remembered for dedup. */
-export const DEDUP_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
-const PRUNE_LIMIT = 1_000;
 
 /**
  * A pending delivery more than WEBHOOK_SWEEP_GRACE_SECONDS past its next_attempt_at and not
@@ -30,6 +25,7 @@ export async function sweepStuckDeliveries(env: Env, now: number): Promise<numbe
 }
 
 export async function runHousekeeping(env: Env, now: number): Promise<void> {
-  await sweepStuckDeliveries(env, now);
-  await pruneOldRows(env.DB, now - SUCCEEDED_RETENTION_MS, now - DEDUP_RETENTION_MS, PRUNE_LIMIT);
+  const requeued = await sweepStuckDeliveries(env, now);
+  const pruned = await pruneStorage(env, loadConfig(env), now);
+  log.info("housekeeping", { requeued, ...pruned });
 }

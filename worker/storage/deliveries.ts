@@ -130,14 +130,34 @@ export async function takeStuckDeliveries(d1: D1Database, now: number, graceMs: 
   return rows.map((r) => r.id);
 }
 
-/** Succeeded deliveries completed before `before` (their attempts cascade), at most `limit`. */
-export function pruneSucceededStatement(db: Db, before: number, limit: number) {
-  const old = db
+/**
+ * Deletes up to `limit` of the oldest deliveries in `statuses` whose id sorts below `beforeId`
+ * (created before then: a range on the primary key, oldest first; `+status` keeps SQLite on
+ * that key instead of a status index). Their attempts cascade. Returns how many went and the
+ * events they belonged to (docs/delivery.md#retention).
+ */
+export async function deleteOldestDeliveries(d1: D1Database, statuses: DeliveryStatus[], beforeId: string, limit: number): Promise<{ deleted: number; eventIds: string[] }> {
+  const db = getDb(d1);
+  const oldest = db
     .select({ id: deliveries.id })
     .from(deliveries)
-    .where(and(eq(deliveries.status, "succeeded"), lt(deliveries.completedAt, before)))
+    .where(and(lt(deliveries.id, beforeId), inArray(sql`+${deliveries.status}`, statuses)))
+    .orderBy(deliveries.id)
     .limit(limit);
-  return db.delete(deliveries).where(inArray(deliveries.id, old));
+  const rows = await db.delete(deliveries).where(inArray(deliveries.id, oldest)).returning({ eventId: deliveries.eventId });
+  return { deleted: rows.length, eventIds: [...new Set(rows.map((r) => r.eventId))] };
+}
+
+/** The oldest delivery kept (the replay horizon) and how many are pending and failed. */
+export async function deliveryHorizon(d1: D1Database): Promise<{ oldestCreatedAt: number | null; pending: number; failed: number }> {
+  const db = getDb(d1);
+  const [oldest, counts] = await Promise.all([
+    db.select({ createdAt: deliveries.createdAt }).from(deliveries).orderBy(deliveries.id).limit(1).get(),
+    db.select({ status: deliveries.status, count: sql<number>`count(*)` }).from(deliveries)
+      .where(inArray(deliveries.status, ["pending", "failed"])).groupBy(deliveries.status),
+  ]);
+  const count = (status: DeliveryStatus) => Number(counts.find((c) => c.status === status)?.count ?? 0);
+  return { oldestCreatedAt: oldest?.createdAt ?? null, pending: count("pending"), failed: count("failed") };
 }
 
 // The delivery log as the API reads it (newest first, id cursor); redelivery keeps the id, so the
