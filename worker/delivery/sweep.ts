@@ -4,8 +4,11 @@
 import { loadConfig, type Env } from "../env.ts";
 import { log } from "../log.ts";
 import { takeStuckDeliveries } from "../storage/deliveries.ts";
+import { deliveryHorizon } from "../storage/deliveries.ts";
+import { loadHousekeepingState, saveHousekeepingState } from "../storage/housekeeping-state.ts";
 import { enqueueDeliveries } from "./enqueue.ts";
-import { pruneStorage } from "./retention.ts";
+import { pruneStorage, type PruneReport } from "./retention.ts";
+import { logHorizonWarning, shouldWarnHorizon } from "./status.ts";
 
 /** At most this many deliveries are re-enqueued per run. */
 export const SWEEP_LIMIT = 500;
@@ -24,8 +27,21 @@ export async function sweepStuckDeliveries(env: Env, now: number): Promise<numbe
   return sent;
 }
 
+/** Saves the run for GET /status and warns (at most hourly) when the budget leaves under 24 h of deliveries. */
+async function recordRun(env: Env, now: number, run: { requeued: number } & PruneReport): Promise<void> {
+  const [state, horizon] = await Promise.all([loadHousekeepingState(env.DB), deliveryHorizon(env.DB)]);
+  const budgetPruned = run.forBudget.succeeded + run.forBudget.failed + run.forBudget.pending > 0;
+  const lastBudgetPruneAt = budgetPruned ? now : (state?.lastBudgetPruneAt ?? null);
+  const warn = shouldWarnHorizon({ lastBudgetPruneAt, horizonWarnedAt: state?.horizonWarnedAt ?? null }, horizon.oldestCreatedAt, now);
+  if (warn && horizon.oldestCreatedAt !== null) logHorizonWarning(horizon.oldestCreatedAt, now, loadConfig(env));
+  await saveHousekeepingState(env.DB, {
+    lastRunAt: now, lastRun: { ...run }, lastBudgetPruneAt, horizonWarnedAt: warn ? now : (state?.horizonWarnedAt ?? null),
+  });
+}
+
 export async function runHousekeeping(env: Env, now: number): Promise<void> {
   const requeued = await sweepStuckDeliveries(env, now);
   const pruned = await pruneStorage(env, loadConfig(env), now);
   log.info("housekeeping", { requeued, ...pruned });
+  await recordRun(env, now, { requeued, ...pruned });
 }

@@ -134,6 +134,20 @@ export const deliveryAttempts = sqliteTable(
   (t) => [index("delivery_attempts_delivery_idx").on(t.deliveryId)],
 );
 
+/**
+ * Housekeeping's own state, one row (id 1): its last run (for GET /status) and when the budget
+ * last pruned and the short-horizon warning last fired (at most once an hour across isolates).
+ */
+export const housekeepingState = sqliteTable("housekeeping_state", {
+  id: integer("id").primaryKey(),
+  lastRunAt: integer("last_run_at").notNull(),
+  /** JSON of the last run's report (re-enqueued, pruned, size, caught up). */
+  lastRun: text("last_run", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  lastBudgetPruneAt: integer("last_budget_prune_at"),
+  horizonWarnedAt: integer("horizon_warned_at"),
+});
+
+export type HousekeepingStateRow = typeof housekeepingState.$inferSelect;
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type DeliveryAttemptRow = typeof deliveryAttempts.$inferSelect;

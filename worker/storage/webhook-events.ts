@@ -1,6 +1,6 @@
 // The `webhook_events` table: each mapped webhook event stored once, shared by its deliveries
 // (the body is built from it at send time: docs/delivery.md). db first; no HTTP here.
-import { and, inArray, lt, sql } from "drizzle-orm";
+import { and, gte, inArray, lt, sql } from "drizzle-orm";
 import { getDb, type Db } from "./db.ts";
 import { insertJsonRows, jsonList } from "./json-rows.ts";
 import { deliveries, webhookEvents } from "./schema.ts";
@@ -30,4 +30,10 @@ export async function deleteOrphanEvents(d1: D1Database, beforeId: string, limit
     .where(and(lt(webhookEvents.id, beforeId), withoutDeliveries)).orderBy(webhookEvents.id).limit(limit);
   const result = await db.delete(webhookEvents).where(inArray(webhookEvents.id, orphans)).run();
   return result.meta.changes;
+}
+
+/** Events whose id sorts at or above `sinceId` (created since then): a count over a primary-key range. */
+export async function countEventsSince(d1: D1Database, sinceId: string): Promise<number> {
+  const row = await getDb(d1).select({ count: sql<number>`count(*)` }).from(webhookEvents).where(gte(webhookEvents.id, sinceId)).get();
+  return Number(row?.count ?? 0);
 }
