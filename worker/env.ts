@@ -93,14 +93,14 @@ const varsSchema = z.object({
   WEBHOOK_GLOBAL_SECRET: z.string().optional().transform((v) => (v && v.trim() ? v.trim() : undefined)),
   WEBHOOK_REQUEST_TIMEOUT_MS: int(10_000, 100, 120_000),
   WEBHOOK_RETRY_MAX_ATTEMPTS: int(40, 1, 1000),
-  WEBHOOK_RETRY_INITIAL_DELAY_SECONDS: int(5, 0, 43_200),
+  WEBHOOK_RETRY_INITIAL_DELAY_SECONDS: int(5, 0, 86_400),
   WEBHOOK_RETRY_USE_EXPONENTIAL_BACKOFF: bool(true),
-  WEBHOOK_RETRY_MAX_DELAY_SECONDS: int(3_600, 1, 43_200),
+  WEBHOOK_RETRY_MAX_DELAY_SECONDS: int(3_600, 1, 86_400),
   WEBHOOK_RETRY_JITTER_FACTOR: num(0.2, 0, 1),
   WEBHOOK_RETRY_NON_RETRYABLE_STATUS_CODES: statusList,
   WEBHOOK_ALLOW_PRIVATE_URLS: bool(false),
-  /** How many deliveries one queue invocation sends at once (Workers allow 6 open connections). */
-  WEBHOOK_MAX_CONCURRENCY: int(4, 1, 6),
+  /** How many deliveries one queue invocation sends at once: Workers allow 6 simultaneous open connections. */
+  WEBHOOK_MAX_CONCURRENCY: int(6, 1, 6),
   /** How far past due (and unleased) a pending delivery must be before the cron sweep re-enqueues it. */
   WEBHOOK_SWEEP_GRACE_SECONDS: int(120, 1, 86_400),
   /** Housekeeping keeps the database under this size (D1 caps a database at 10 GB): docs/delivery.md#retention. */

@@ -32,7 +32,7 @@ export const INVOCATION_BUDGET_MS = 14 * 60_000;
 /**
  * How many delivery ids one consumer invocation claims: as many as fit the invocation budget if
  * every call ran into the request timeout (never fewer than one full message). With the defaults
- * (10 s timeout, 4 at a time) that is 324; the rest of the batch goes back in a follow-up message.
+ * (10 s timeout, 6 at a time) that is 486; the rest of the batch goes back in a follow-up message.
  */
 export function maxIdsPerInvocation(config: Pick<Config, "maxConcurrency" | "requestTimeoutMs">, idsPerMessage: number): number {
   const rounds = Math.floor((INVOCATION_BUDGET_MS - LEASE_MARGIN_MS) / config.requestTimeoutMs);
@@ -41,7 +41,7 @@ export function maxIdsPerInvocation(config: Pick<Config, "maxConcurrency" | "req
 
 /**
  * Follow-up messages for the deliveries that must come back later (`retry` actions): sorted by
- * delay and chunked, each chunk delayed by its smallest delay (capped at one 12 h queue hop),
+ * delay and chunked, each chunk delayed by its smallest delay (capped at one 24 h queue hop),
  * so nobody comes back late; one that comes back early is re-deferred by `unclaimedAction`.
  */
 export function followUpGroups(actions: Map<string, MessageAction>, chunkSize: number): { ids: string[]; delaySeconds: number }[] {
