@@ -7,7 +7,7 @@ import type { BatchSettlement } from "../../worker/delivery/store.ts";
 import type { SettledAttempt } from "../../worker/storage/deliveries.ts";
 
 const settled = (id: string): SettledAttempt => ({
-  deliveryId: id, status: "succeeded", nextAttemptAt: 0, lastError: null,
+  deliveryId: id, status: "succeeded", nextAttemptAt: 0, lastError: null, keepAttemptRow: false,
   attempt: { attempt: 1, startedAt: 0, url: "https://x", statusCode: 200, latencyMs: 1, outcome: "succeeded", error: null, responseBody: null },
 });
 

@@ -48,10 +48,10 @@ describe("sweep and dead letters", () => {
     lost.DELIVERY_QUEUE.failNext = true;
     await ingest(lost, { connector: "c1", events: [upsertEvent(instance.name)] });
     const [stuck] = await deliveriesOf(instance.name);
-    await getDb(env.DB).update(deliveries).set({ nextAttemptAt: Date.now() - 3 * 60_000 }).where(eq(deliveries.id, stuck!.id));
     const cronEnv = testEnv();
     const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), cronEnv, ctx);
+    // Housekeeping runs on the controller's clock: three minutes later, the delivery is past the 120 s grace.
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now() + 3 * 60_000, cron: "* * * * *" }), cronEnv, ctx);
     await waitOnExecutionContext(ctx);
     expect(cronEnv.DELIVERY_QUEUE.sent).toContain(stuck!.id);
   });

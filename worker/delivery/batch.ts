@@ -37,6 +37,10 @@ interface SendContext {
   actions: Map<string, MessageAction>;
 }
 
+/** Never attempted, in any round: a redelivery keeps the previous round's status code or error. */
+const isFirstEver = (ctx: DeliveryContext) =>
+  ctx.delivery.attempts === 0 && ctx.delivery.lastStatusCode === null && ctx.delivery.lastError === null;
+
 /** prepare → call → classify for one claimed delivery; the result goes into the batch settlement. */
 async function sendOne(ctx: DeliveryContext, s: SendContext): Promise<void> {
   const { config, deps } = s;
@@ -61,7 +65,7 @@ async function sendOne(ctx: DeliveryContext, s: SendContext): Promise<void> {
   const statusCode = call.result.kind === "response" ? call.result.status : null;
   const { settled, action } = settleAttempt(id, {
     attempt, startedAt, url: prepared.request.url, statusCode, latencyMs: call.latencyMs, responseBody: call.responseBody,
-  }, outcome, done);
+  }, outcome, done, isFirstEver(ctx));
   const disable = outcome.kind === "gone" && ctx.delivery.target === "instance" ? ctx.delivery.instanceId ?? undefined : undefined;
   s.recorder.addAttempt(settled, disable);
   s.actions.set(id, action);

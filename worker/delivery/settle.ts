@@ -79,8 +79,12 @@ export interface CallSummary {
   responseBody: string | null;
 }
 
-/** The delivery row's new state and the queue message's fate after one classified attempt. */
-export function settleAttempt(deliveryId: string, call: CallSummary, outcome: Outcome, done: number): { settled: SettledAttempt; action: MessageAction } {
+/**
+ * The delivery row's new state and the queue message's fate after one classified attempt.
+ * `firstEver`: the delivery was never attempted before (not even in an earlier round); its
+ * success then needs no attempt row, since the delivery row holds the status code and time.
+ */
+export function settleAttempt(deliveryId: string, call: CallSummary, outcome: Outcome, done: number, firstEver = false): { settled: SettledAttempt; action: MessageAction } {
   const status = outcome.kind === "succeeded" ? "succeeded" : outcome.kind === "retry" ? "pending" : "failed";
   const error = outcome.kind === "succeeded" ? null : outcome.reason;
   const settled: SettledAttempt = {
@@ -89,6 +93,7 @@ export function settleAttempt(deliveryId: string, call: CallSummary, outcome: Ou
     status,
     nextAttemptAt: outcome.kind === "retry" ? done + outcome.delaySeconds * 1000 : done,
     lastError: error,
+    keepAttemptRow: !(firstEver && outcome.kind === "succeeded"),
   };
   // A long Retry-After takes several queue hops; next_attempt_at holds the real due time.
   const action: MessageAction = outcome.kind === "retry" ? { action: "retry", delaySeconds: Math.min(outcome.delaySeconds, MAX_QUEUE_DELAY_SECONDS) } : ACK;

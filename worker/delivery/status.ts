@@ -4,10 +4,9 @@
 import type { Config, Env } from "../env.ts";
 import { log } from "../log.ts";
 import { databaseSize } from "../storage/db.ts";
-import { deliveryHorizon } from "../storage/deliveries.ts";
+import { countEventsSince, oldestDeliveryCreatedAt, openDeliveryCounts } from "../storage/deliveries.ts";
 import { loadHousekeepingState } from "../storage/housekeeping-state.ts";
 import type { HousekeepingStateRow } from "../storage/schema.ts";
-import { countEventsSince } from "../storage/webhook-events.ts";
 import { idFloorAt } from "./ids.ts";
 
 /** A replay horizon shorter than this is worth a warning… */
@@ -26,24 +25,25 @@ const iso = (ms: number | null | undefined) => (ms === null || ms === undefined 
 const hours = (ms: number) => Math.round((ms / 3600_000) * 100) / 100;
 
 export async function readStatus(env: Env, config: Config, now: number): Promise<StatusView> {
-  const [sizeBytes, horizon, lastMinute, lastHour, state] = await Promise.all([
+  const state = await loadHousekeepingState(env.DB);
+  const [sizeBytes, oldestCreatedAt, open, lastMinute, lastHour] = await Promise.all([
     databaseSize(env.DB),
-    deliveryHorizon(env.DB),
-    countEventsSince(env.DB, idFloorAt("evt", now - 60_000)),
-    countEventsSince(env.DB, idFloorAt("evt", now - 3600_000)),
-    loadHousekeepingState(env.DB),
+    oldestDeliveryCreatedAt(env.DB),
+    openDeliveryCounts(env.DB, state?.sweepWatermark ?? ""),
+    countEventsSince(env.DB, idFloorAt("msg", now - 60_000)),
+    countEventsSince(env.DB, idFloorAt("msg", now - 3600_000)),
   ]);
   const budgetBytes = config.storageBudgetBytes;
   return {
     database: { sizeBytes, budgetBytes, usedPercent: Math.round((sizeBytes / budgetBytes) * 1000) / 10 },
     deliveries: {
-      oldestKeptAt: iso(horizon.oldestCreatedAt),
-      replayHorizonHours: horizon.oldestCreatedAt === null ? null : hours(now - horizon.oldestCreatedAt),
-      pending: horizon.pending,
-      failed: horizon.failed,
+      oldestKeptAt: iso(oldestCreatedAt),
+      replayHorizonHours: oldestCreatedAt === null ? null : hours(now - oldestCreatedAt),
+      pending: open.pending,
+      failed: open.failed,
     },
     events: { lastMinute, lastHour },
-    housekeeping: state ? { lastRunAt: iso(state.lastRunAt)!, lastRun: state.lastRun } : null,
+    housekeeping: state?.lastRunAt ? { lastRunAt: iso(state.lastRunAt)!, lastRun: state.lastRun } : null,
   };
 }
 

@@ -49,7 +49,7 @@ export async function recordBatchSettlement(d1: D1Database, settlement: BatchSet
   const { now, attempts } = settlement;
   const gone = [...new Set(settlement.disableWebhooksOf)];
   await runBatch(db, [
-    ...insertAttemptsStatements(db, attempts),
+    ...insertAttemptsStatements(db, attempts.filter((a) => a.keepAttemptRow)),
     ...(attempts.length ? [updateStatesStatement(db, attempts, now)] : []),
     ...settlement.unsendable.map(({ deliveryId, reason }) => failPendingStatement(db, [deliveryId], reason, now)),
     ...(gone.length ? [disableWebhooksStatement(db, gone, now)] : []),

@@ -4,8 +4,9 @@
 import { loadConfig, type Env } from "../env.ts";
 import { log } from "../log.ts";
 import { takeStuckDeliveries } from "../storage/deliveries.ts";
-import { deliveryHorizon } from "../storage/deliveries.ts";
-import { loadHousekeepingState, saveHousekeepingState } from "../storage/housekeeping-state.ts";
+import { oldestDeliveryCreatedAt } from "../storage/deliveries.ts";
+import { loadHousekeepingState, saveHousekeepingState, saveSweepWatermark } from "../storage/housekeeping-state.ts";
+import { idFloorAt } from "./ids.ts";
 import { enqueueDeliveries } from "./enqueue.ts";
 import { pruneStorage, type PruneReport } from "./retention.ts";
 import { logHorizonWarning, shouldWarnHorizon } from "./status.ts";
@@ -20,7 +21,9 @@ export const SWEEP_LIMIT = 500;
  */
 export async function sweepStuckDeliveries(env: Env, now: number): Promise<number> {
   const graceMs = loadConfig(env).sweepGraceSeconds * 1000;
-  const ids = await takeStuckDeliveries(env.DB, now, graceMs, SWEEP_LIMIT);
+  const from = (await loadHousekeepingState(env.DB))?.sweepWatermark ?? "";
+  const { ids, watermark } = await takeStuckDeliveries(env.DB, now, graceMs, SWEEP_LIMIT, from, idFloorAt("msg", now - graceMs));
+  if (watermark !== from) await saveSweepWatermark(env.DB, watermark);
   if (!ids.length) return 0;
   const sent = await enqueueDeliveries(env.DELIVERY_QUEUE, ids);
   log.warn("stuck_deliveries_requeued", { found: ids.length, enqueued: sent });
@@ -29,11 +32,11 @@ export async function sweepStuckDeliveries(env: Env, now: number): Promise<numbe
 
 /** Saves the run for GET /status and warns (at most hourly) when the budget leaves under 24 h of deliveries. */
 async function recordRun(env: Env, now: number, run: { requeued: number } & PruneReport): Promise<void> {
-  const [state, horizon] = await Promise.all([loadHousekeepingState(env.DB), deliveryHorizon(env.DB)]);
+  const [state, oldestCreatedAt] = await Promise.all([loadHousekeepingState(env.DB), oldestDeliveryCreatedAt(env.DB)]);
   const budgetPruned = run.forBudget.succeeded + run.forBudget.failed + run.forBudget.pending > 0;
   const lastBudgetPruneAt = budgetPruned ? now : (state?.lastBudgetPruneAt ?? null);
-  const warn = shouldWarnHorizon({ lastBudgetPruneAt, horizonWarnedAt: state?.horizonWarnedAt ?? null }, horizon.oldestCreatedAt, now);
-  if (warn && horizon.oldestCreatedAt !== null) logHorizonWarning(horizon.oldestCreatedAt, now, loadConfig(env));
+  const warn = shouldWarnHorizon({ lastBudgetPruneAt, horizonWarnedAt: state?.horizonWarnedAt ?? null }, oldestCreatedAt, now);
+  if (warn && oldestCreatedAt !== null) logHorizonWarning(oldestCreatedAt, now, loadConfig(env));
   await saveHousekeepingState(env.DB, {
     lastRunAt: now, lastRun: { ...run }, lastBudgetPruneAt, horizonWarnedAt: warn ? now : (state?.horizonWarnedAt ?? null),
   });

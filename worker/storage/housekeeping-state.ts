@@ -10,10 +10,16 @@ export async function loadHousekeepingState(d1: D1Database): Promise<Housekeepin
   return getDb(d1).select().from(housekeepingState).where(eq(housekeepingState.id, ROW_ID)).get();
 }
 
-export type HousekeepingStateUpdate = Omit<HousekeepingStateRow, "id">;
+export type HousekeepingStateUpdate = Omit<HousekeepingStateRow, "id" | "sweepWatermark">;
 
 /** One upsert per housekeeping run. */
 export async function saveHousekeepingState(d1: D1Database, state: HousekeepingStateUpdate): Promise<void> {
   await getDb(d1).insert(housekeepingState).values({ id: ROW_ID, ...state })
     .onConflictDoUpdate({ target: housekeepingState.id, set: state });
+}
+
+/** Where the next sweep's scan of untouched pending deliveries starts (docs/delivery.md#sweep). */
+export async function saveSweepWatermark(d1: D1Database, sweepWatermark: string): Promise<void> {
+  await getDb(d1).insert(housekeepingState).values({ id: ROW_ID, lastRunAt: 0, lastRun: {}, sweepWatermark })
+    .onConflictDoUpdate({ target: housekeepingState.id, set: { sweepWatermark } });
 }

@@ -1,6 +1,6 @@
 // The `webhook_events` table: each mapped webhook event stored once, shared by its deliveries
 // (the body is built from it at send time: docs/delivery.md). db first; no HTTP here.
-import { and, gte, inArray, lt, sql } from "drizzle-orm";
+import { and, inArray, lt, sql } from "drizzle-orm";
 import { getDb, type Db } from "./db.ts";
 import { insertJsonRows, jsonList } from "./json-rows.ts";
 import { deliveries, webhookEvents } from "./schema.ts";
@@ -32,8 +32,13 @@ export async function deleteOrphanEvents(d1: D1Database, beforeId: string, limit
   return result.meta.changes;
 }
 
-/** Events whose id sorts at or above `sinceId` (created since then): a count over a primary-key range. */
-export async function countEventsSince(d1: D1Database, sinceId: string): Promise<number> {
-  const row = await getDb(d1).select({ count: sql<number>`count(*)` }).from(webhookEvents).where(gte(webhookEvents.id, sinceId)).get();
-  return Number(row?.count ?? 0);
+/**
+ * Which of these id prefixes (one per connector event: delivery/ids.ts) have a stored event:
+ * one range probe on the primary key per prefix, whatever the batch size. Ingest's dedup check.
+ */
+export async function findStoredPrefixes(db: Db, prefixes: string[]): Promise<Set<string>> {
+  if (!prefixes.length) return new Set();
+  const rows = await db.all<{ prefix: string }>(sql`select p.value as prefix from json_each(${JSON.stringify([...new Set(prefixes)])}) p
+    where exists (select 1 from ${webhookEvents} e where e.id >= p.value and e.id < p.value || '~')`);
+  return new Set(rows.map((r) => r.prefix));
 }
