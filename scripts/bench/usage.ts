@@ -97,11 +97,11 @@ export function rowsWrittenPerEvent(u: UsageByStage, delivered: number): number 
   return delivered ? total(u, "rowsWritten") / delivered : NaN;
 }
 
-/** The per-stage table and the cost per million delivered events, each line of the sum shown. */
-export function formatUsage(u: UsageByStage, delivered: number, cpuMs: number): string {
+/** Rows written and read and queue messages per delivered event, by stage. */
+function stageTable(u: UsageByStage, delivered: number): string[] {
   const per = (n: number) => (delivered ? n / delivered : NaN);
   const stages: Stage[] = ["ingest", "queue", "housekeeping", "other"];
-  const lines = [
+  return [
     `\nD1 and queue usage over ${delivered.toLocaleString("en-US")} delivered events (worker \`usage\` log lines; housekeeping includes pruning everything delivered):`,
     "",
     "| stage | invocations | D1 rows written / event | D1 rows read / event | queue messages / event |",
@@ -109,6 +109,12 @@ export function formatUsage(u: UsageByStage, delivered: number, cpuMs: number): 
     ...stages.map((s) => `| ${s} | ${u[s].invocations.toLocaleString("en-US")} | ${fmt(per(u[s].rowsWritten))} | ${fmt(per(u[s].rowsRead))} | ${fmt(per(u[s].messagesSent), 4)} |`),
     `| **total** | ${total(u, "invocations").toLocaleString("en-US")} | **${fmt(rowsWrittenPerEvent(u, delivered))}** | ${fmt(per(total(u, "rowsRead")))} | ${fmt(per(total(u, "messagesSent")), 4)} |`,
   ];
+}
+
+/** The per-stage table and the cost per million delivered events, each line of the sum shown. */
+export function formatUsage(u: UsageByStage, delivered: number, cpuMs: number): string {
+  const per = (n: number) => (delivered ? n / delivered : NaN);
+  const lines = stageTable(u, delivered);
   const million = 1_000_000;
   const requests = per(total(u, "invocations")) * million;
   const cpu = per(cpuMs) * million;
