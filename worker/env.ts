@@ -7,6 +7,10 @@ import { CONNECTOR_SECRET_MIN_LENGTH } from "../protocol/instance.ts";
 export interface Env {
   DB: D1Database;
   DELIVERY_QUEUE: Queue<DeliveryJob>;
+  /** The fleet registry (worker/fleet/registry.ts): one object that owns instance ownership. */
+  FLEET: DurableObjectNamespace;
+  /** One hub per connector (worker/fleet/hub.ts), holding its WebSocket. */
+  CONNECTOR_HUB: DurableObjectNamespace;
   /** Optional: lets tests and the local stack swap the outbound fetch (never set in production). */
   [key: string]: unknown;
 }

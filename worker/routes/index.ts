@@ -9,6 +9,7 @@ import { registerMessageRoutes } from "./message.ts";
 import { registerIngestRoutes } from "./ingest.ts";
 import { registerDeliveryRoutes } from "./deliveries.ts";
 import { registerWebhookSecretRoutes } from "./webhook-secret.ts";
+import { registerFleetRoutes } from "./fleet.ts";
 
 export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   // Route modules register themselves here (instance, webhook, message, connector ingest, deliveries, docs).
@@ -19,5 +20,6 @@ export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   registerIngestRoutes(app);
   registerDeliveryRoutes(app);
   registerWebhookSecretRoutes(app);
+  registerFleetRoutes(app);
   registerDocs(app);
 }
