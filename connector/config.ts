@@ -55,6 +55,8 @@ const envSchema = z.object({
   OUTBOX_MAX_EVENTS: integer(1_000_000, 1),
   OUTBOX_MAX_BYTES: integer(1024 * 1024 * 1024, 1024),
   MEDIA_MAX_BYTES: integer(2 * 1024 * 1024, 0),
+  /** How many instances the worker may place here (the fleet's placement, docs/decisions.md). */
+  CONNECTOR_CAPACITY: integer(50, 1).pipe(z.number().max(100_000)),
 });
 
 export type ConnectorConfig = {
@@ -70,6 +72,7 @@ export type ConnectorConfig = {
   outboxMaxEvents: number;
   outboxMaxBytes: number;
   mediaMaxBytes: number;
+  capacity: number;
   tuning: ConnectorTuning;
 };
 
@@ -105,6 +108,7 @@ export function parseConfig(env: Record<string, string | undefined>, tuning: Par
     outboxMaxEvents: e.OUTBOX_MAX_EVENTS,
     outboxMaxBytes: e.OUTBOX_MAX_BYTES,
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
+    capacity: e.CONNECTOR_CAPACITY,
     tuning: { ...DEFAULT_TUNING, ...tuning },
   };
 }

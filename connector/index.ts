@@ -11,10 +11,12 @@ import packageJson from "../package.json" with { type: "json" };
 import { SqliteAuthStore } from "./auth-store.ts";
 import { ConfigError, parseConfig, type ConnectorConfig } from "./config.ts";
 import { createControlServer } from "./control.ts";
+import { FleetMember } from "./fleet.ts";
 import { FORWARD_BATCH_BYTES, Forwarder } from "./forward.ts";
 import { InstanceRegistry } from "./instances.ts";
 import { Outbox } from "./outbox.ts";
 import type { MediaDownloader, SocketFactory } from "./socket-types.ts";
+import { WorkerLink, type LinkTiming } from "./worker-link.ts";
 
 export const CONNECTOR_VERSION: string = packageJson.version;
 
@@ -25,6 +27,8 @@ export type ConnectorDeps = {
   random?: () => number;
   logger?: Logger;
   downloadMedia?: MediaDownloader;
+  /** Shorter link timings for tests. */
+  linkTiming?: Partial<LinkTiming>;
 };
 
 export type RunningConnector = {
@@ -34,6 +38,9 @@ export type RunningConnector = {
   registry: InstanceRegistry;
   outbox: Outbox;
   forwarder: Forwarder;
+  /** The WebSocket to the worker that commands arrive on. */
+  link: WorkerLink;
+  fleet: FleetMember;
   /** Graceful stop; `flush: false` simulates a crash (the outbox keeps what was not sent). */
   stop(options?: { flush?: boolean }): Promise<void>;
 };
@@ -77,14 +84,9 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
   });
   forwarder.start();
 
-  const restored = registry.restorable();
-  if (restored.length > 0) {
-    const payload = { connector: config.connectorId, version: CONNECTOR_VERSION };
-    outbox.append(restored.map((s) => ({ instance: s.name, type: "connector.startup", at: now(), me: s.me() ?? null, payload })));
-  }
-  for (const session of restored) session.resume();
-
-  const server = createControlServer({
+  // Paired instances are not restored from disk here: the worker's assignment list says which ones
+  // this connector owns (connector/fleet.ts), and only those start (docs/connector.md#fleet).
+  const controlDeps = {
     registry,
     secret: config.connectorSecret,
     connectorId: config.connectorId,
@@ -92,13 +94,38 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
     outboxPending: () => outbox.pending().events,
     now,
     logger: logger.child({ component: "control" }),
+  };
+  const fleet = new FleetMember({
+    registry,
+    control: controlDeps,
+    connectorId: config.connectorId,
+    version: CONNECTOR_VERSION,
+    logger: logger.child({ component: "fleet" }),
+    emit: (events) => void outbox.append(events),
+    now,
   });
+  const link = new WorkerLink({
+    workerUrl: config.workerUrl,
+    connectorId: config.connectorId,
+    secret: config.connectorSecret,
+    version: CONNECTOR_VERSION,
+    capacity: config.capacity,
+    logger: logger.child({ component: "link" }),
+    now,
+    random,
+    onCommand: (frame) => fleet.handle(frame),
+    onLost: () => fleet.stopAll(),
+    timing: deps.linkTiming,
+  });
+  link.start();
+
+  const server = createControlServer(controlDeps);
   await new Promise<void>((resolveListen, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolveListen());
   });
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, host: config.host, restored: restored.map((s) => s.name), version: CONNECTOR_VERSION }, "connector started");
+  logger.info({ port, host: config.host, version: CONNECTOR_VERSION }, "connector started");
 
   let stopping: Promise<void> | undefined;
   const stop = ({ flush = true }: { flush?: boolean } = {}): Promise<void> => {
@@ -108,6 +135,7 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
       server.closeIdleConnections();
       await Promise.race([closed, new Promise((done) => setTimeout(done, 2_000).unref())]);
       server.closeAllConnections();
+      await link.stop();
       await registry.shutdown();
       if (flush) await forwarder.flush(config.tuning.shutdownFlushMs);
       await forwarder.stop();
@@ -118,7 +146,7 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
     return stopping;
   };
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  return { url: `http://${host}:${port}`, port, registry, outbox, forwarder, stop };
+  return { url: `http://${host}:${port}`, port, registry, outbox, forwarder, link, fleet, stop };
 }
 
 async function main(): Promise<void> {

@@ -116,7 +116,7 @@ export function instanceOfPath(path: string): string {
   return match ? decodeURIComponent(match[1]!) : "";
 }
 
-export type FrameCheck = { ok: true } | { ok: false; reason: "stale" | "mismatch" | "replayed" | "misbound" };
+export type FrameCheck = { ok: true } | { ok: false; reason: "missing" | "stale" | "mismatch" | "replayed" | "misbound" };
 
 /**
  * A command is genuine when its signature covers every field, its time is within ±300 s, its id
@@ -124,6 +124,7 @@ export type FrameCheck = { ok: true } | { ok: false; reason: "stale" | "mismatch
  */
 export async function verifyCommand(key: string, frame: CommandFrame, nowMs: number, seen: ReplayGuard): Promise<FrameCheck> {
   const { type: _type, sig, ...fields } = frame;
+  if (!sig) return { ok: false, reason: "missing" };
   const expected = `v1=${await hmacSha256Hex(key, commandString(fields))}`;
   if (!timingSafeEqual(expected, sig)) return { ok: false, reason: "mismatch" };
   if (!withinSkew(frame.ts, nowMs)) return { ok: false, reason: "stale" };
@@ -135,6 +136,7 @@ export async function verifyCommand(key: string, frame: CommandFrame, nowMs: num
 /** An answer is genuine when its signature covers every field and it answers `commandId`. */
 export async function verifyAnswer(key: string, frame: AnswerFrame, commandId: string, nowMs: number): Promise<FrameCheck> {
   const { type: _type, sig, ...fields } = frame;
+  if (!sig) return { ok: false, reason: "missing" };
   const expected = `v1=${await hmacSha256Hex(key, answerString(fields))}`;
   if (!timingSafeEqual(expected, sig)) return { ok: false, reason: "mismatch" };
   if (frame.id !== commandId) return { ok: false, reason: "misbound" };

@@ -1,6 +1,7 @@
 // `npm start`: the whole local stack in one command — .dev.vars (generated on first run), local
 // D1 migrations, the worker on 127.0.0.1:8787 (scripts/lib/dev-server.ts: wrangler in local mode
-// with the inspector off; `L2MSG_INSPECTOR=1` uses `wrangler dev`) and the connector on :8788.
+// with the inspector off; `L2MSG_INSPECTOR=1` uses `wrangler dev`) and one connector, which dials
+// the worker's connector socket (its local command API stays on :8788).
 // Ctrl-C / SIGTERM stops both process groups. Local only: no Cloudflare account, no login, no telemetry.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -41,7 +42,7 @@ function startConnector(secret: string): GroupProcess | undefined {
     WORKER_URL: API_URL,
     CONNECTOR_SECRET: secret,
     CONNECTOR_ID: process.env.CONNECTOR_ID ?? "local",
-    CONNECTOR_PORT: String(CONNECTOR_PORT),
+    CONNECTOR_PORT: process.env.CONNECTOR_PORT ?? String(CONNECTOR_PORT),
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
   };
@@ -64,7 +65,8 @@ l2msg is running (Ctrl-C stops everything)
   API        ${API_URL}
   Docs       ${API_URL}/docs
   OpenAPI    ${API_URL}/openapi.json
-  Connector  http://127.0.0.1:${CONNECTOR_PORT}
+  Connector  ${process.env.CONNECTOR_ID ?? "local"}, connected to ws://127.0.0.1:${WORKER_PORT}/connector/v1/connect
+  More       CONNECTOR_ID=b DATA_DIR=.data/b CONNECTOR_PORT=0 WORKER_URL=${API_URL} CONNECTOR_SECRET=… npm run connector
   Cron       the scheduled handler (delivery sweep) is fired every minute
 Try it:
   curl -s -X POST ${API_URL}/instance/create \\

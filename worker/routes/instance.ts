@@ -60,7 +60,7 @@ export function registerInstanceRoutes(app: OpenAPIHono<AppBindings>): void {
     const result = await createInstance(c.env.DB, { name: body.instanceName, token: body.token ?? generateInstanceToken(), webhook });
     if (!result.ok && result.reason === "name_taken") throw new ApiError("NAME_IN_USE", [`This name "${body.instanceName}" is already in use.`]);
     if (!result.ok) throw badRequest([`Invalid "token" property: already used by another instance`]);
-    const qrcode = body.qrcode ? await firstQrCode({ config: c.var.config }, result.instance.name, body.number) : undefined;
+    const qrcode = body.qrcode ? await firstQrCode({ config: c.var.config, env: c.env }, result.instance.name, body.number) : undefined;
     return c.json({ ...createdInstanceBody(result.instance, webhook), ...(qrcode ? { qrcode } : {}) }, 201);
   }, validationHook());
 
@@ -85,7 +85,7 @@ export function registerInstanceRoutes(app: OpenAPIHono<AppBindings>): void {
   app.openapi(deleteInstanceRoute, async (c) => {
     const { instance: name } = c.req.valid("param");
     const instance = existingInstance(c.var.instance, name);
-    await removeFromConnector({ config: c.var.config }, instance.name, c.req.valid("query").force === "true");
+    await removeFromConnector({ config: c.var.config, env: c.env }, instance.name, c.req.valid("query").force === "true");
     await deleteInstance(c.env.DB, instance.id);
     return c.json({ status: "SUCCESS" as const, error: false as const, response: { message: "Instance deleted" } }, 200);
   }, validationHook());

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { startConnector, type RunningConnector } from "../../../connector/index.ts";
 import { parseConfig } from "../../../connector/config.ts";
 import { callApi, type ApiResponse } from "../../../scripts/lib/api.ts";
-import { sparePort, startLocalWorker, type LocalWorker } from "../../../scripts/lib/local-stack.ts";
+import { startLocalWorker, type LocalWorker } from "../../../scripts/lib/local-stack.ts";
 import { startFakeWhatsApp, type FakeWhatsApp } from "../../fake-wa/index.ts";
 import { startWebhookInbox, type WebhookInbox } from "./webhook-inbox.ts";
 
@@ -34,19 +34,14 @@ export async function startStack(label: string): Promise<Stack> {
   try {
     started.wa = await startFakeWhatsApp();
     started.inbox = await startWebhookInbox();
-    // Each side needs the other's URL: reserve the connector's port, start the worker pointing at
-    // it, then start the connector on that port with the worker's URL.
-    const connectorPort = await sparePort();
-    started.worker = await startLocalWorker({
-      label,
-      vars: { CONNECTOR_URL: `http://127.0.0.1:${connectorPort}`, WEBHOOK_ALLOW_PRIVATE_URLS: "true" },
-    });
+    // The connector dials the worker (WORKER_URL); the worker needs no address for it.
+    started.worker = await startLocalWorker({ label, vars: { WEBHOOK_ALLOW_PRIVATE_URLS: "true" } });
     const config = parseConfig(
       {
         WORKER_URL: started.worker.baseUrl,
         CONNECTOR_SECRET: started.worker.vars.CONNECTOR_SECRET,
         CONNECTOR_ID: `${label}-connector`,
-        CONNECTOR_PORT: String(connectorPort),
+        CONNECTOR_PORT: "0",
         DATA_DIR: dataDir,
         WA_WEBSOCKET_URL: started.wa.url,
         LOG_LEVEL: "warn",
@@ -55,6 +50,7 @@ export async function startStack(label: string): Promise<Stack> {
       { forwardLingerMs: 50 },
     );
     started.connector = await startConnector(config);
+    if (!(await started.connector.link.waitConnected(30_000))) throw new Error("the connector did not reach the worker's socket within 30 s");
   } catch (error) {
     await stop();
     throw error;

@@ -21,7 +21,7 @@ export interface ReceivedCommand {
   check: string;
 }
 
-export type FleetHandler = (frame: CommandFrame) => { status: number; body: unknown } | { raw: (frame: CommandFrame, key: string) => Promise<string> } | "silent";
+export type FleetHandler = (frame: CommandFrame) => { status: number; body: unknown } | { raw: (frame: CommandFrame, key: string) => Promise<string> } | "silent" | "close";
 
 export interface FleetClient {
   ws: WebSocket;
@@ -40,8 +40,8 @@ export async function upgradeRequest(connectorId: string, options: { secret?: st
 }
 
 /** Connects as `connectorId`; by default answers every command 200 `{}` after verifying it. */
-export async function connectFleetClient(connectorId: string, handler: FleetHandler = () => ({ status: 200, body: {} }), capacity = 50): Promise<FleetClient> {
-  const { key, headers } = await upgradeRequest(connectorId, { capacity });
+export async function connectFleetClient(connectorId: string, handler: FleetHandler = () => ({ status: 200, body: {} }), capacity = 50, secret = FLEET_SECRET): Promise<FleetClient> {
+  const { key, headers } = await upgradeRequest(connectorId, { capacity, secret });
   const res = await SELF.fetch(`http://l2msg.test${CONNECT_PATH}`, { headers });
   if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
   const ws = res.webSocket;
@@ -77,6 +77,7 @@ export async function connectFleetClient(connectorId: string, handler: FleetHand
       else queue.push(frame);
       const reply = client.handler(frame);
       if (reply === "silent") return;
+      if (reply === "close") return ws.close(1011, "connector went away");
       if ("raw" in reply) return ws.send(await reply.raw(frame, key));
       const answer = await signAnswer(key, { id: frame.id, ts: Math.floor(Date.now() / 1000), status: reply.status, body: JSON.stringify(reply.body) });
       ws.send(JSON.stringify(answer));
