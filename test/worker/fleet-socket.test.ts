@@ -8,6 +8,7 @@ import { fleetRegistry } from "../../worker/fleet/registry.ts";
 import { HEARTBEAT_STALE_MS, LEASE_MS } from "../../worker/fleet/timing.ts";
 import { CONNECT_PATH, FLEET_PATHS, signAnswer } from "../../protocol/fleet.ts";
 import { connectFleetClient, upgradeRequest, type FleetClient } from "./helpers/fleet-client.ts";
+import { call, createTestInstance } from "./helpers/api.ts";
 
 let counter = 0;
 const uniqueConnector = () => `c-${Date.now().toString(36)}-${++counter}`;
@@ -162,5 +163,25 @@ describe("heartbeat and lease renewal", () => {
     expect(await closed).toBe(4000);
     const listed = (await fleetRegistry(env).connectors(Date.now())).find((c) => c.id === id);
     expect(listed?.live).toBe(false);
+  });
+});
+
+describe("GET /connectors and fetchInstances connectorId", () => {
+  it("lists connected connectors for the global key only; fetchInstances names each instance's owner", async () => {
+    const id = uniqueConnector();
+    const client = await connect(id, () => ({ status: 200, body: {} }), 100_000);
+    await client.next();
+    expect((await call("GET", "/connectors", { key: null })).status).toBe(401);
+    const listed = await call("GET", "/connectors");
+    expect(listed.status).toBe(200);
+    expect(listed.json.find((c: { id: string }) => c.id === id)).toEqual({ id, version: "test", live: true, capacity: 100_000, instances: 0, lastSeenAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+
+    const { instanceName, token } = await createTestInstance();
+    expect((await call("GET", "/connectors", { key: token })).status).toBe(401);
+    expect((await call("GET", `/instance/fetchInstances?instanceName=${instanceName}`)).json[0].instance.connectorId).toBeNull();
+    await fleetRegistry(env).place(instanceName, Date.now());
+    const item = await call("GET", `/instance/fetchInstances?instanceName=${instanceName}`);
+    expect(item.json[0].instance.connectorId).toBe(id);
+    expect((await call("GET", "/connectors")).json.find((c: { id: string }) => c.id === id).instances).toBe(1);
   });
 });

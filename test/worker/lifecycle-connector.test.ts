@@ -23,7 +23,7 @@ describe("signatures, both ways", () => {
   it("a connector that signs with another secret cannot even connect: no live connector, 503", async () => {
     const { instanceName } = await createTestInstance();
     await disconnectStub();
-    await expect(connectFleetClient(`wrong-${instanceName}`, undefined, 1_000_000, "a-different-secret-0123456789")).rejects.toThrow("upgrade failed: 401");
+    await expect(connectFleetClient(`wrong-${instanceName}`, undefined, 100_000, "a-different-secret-0123456789")).rejects.toThrow("upgrade failed: 401");
     const res = await call("GET", `/instance/connect/${instanceName}`);
     expect(res.status).toBe(503);
     expect(res.json).toEqual(errorBody(503, "Service Unavailable", "Connector unreachable: no live connector has room for the instance"));

@@ -117,6 +117,16 @@ export class FleetRegistry extends DurableObject<Env> {
     this.sql.exec("UPDATE owners SET connector_id = NULL, lease_until = 0 WHERE instance = ?", instance);
   }
 
+  /** Owners (while their leases hold) of the named instances; absent names have none. */
+  async ownersOf(instances: string[], now: number): Promise<Record<string, string>> {
+    const owners: Record<string, string> = {};
+    for (const row of this.sql.exec<OwnerRow>("SELECT * FROM owners WHERE connector_id IS NOT NULL AND lease_until >= ?", now)) {
+      if (row.connector_id) owners[row.instance] = row.connector_id;
+    }
+    const wanted = new Set(instances);
+    return Object.fromEntries(Object.entries(owners).filter(([name]) => wanted.has(name)));
+  }
+
   async assignments(connectorId: string): Promise<Assignment[]> {
     return this.sql
       .exec<{ instance: string; epoch: number }>("SELECT instance, epoch FROM owners WHERE connector_id = ? ORDER BY instance", connectorId)

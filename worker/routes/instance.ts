@@ -13,6 +13,7 @@ import {
 import { createInstance, deleteInstance, findInstanceByName, generateInstanceToken, listInstances } from "../storage/instances.ts";
 import { apiBodyLimit, existingInstance, requireExistingInstance } from "./middleware.ts";
 import { firstQrCode, removeFromConnector } from "../lifecycle/connection.ts";
+import { fleetRegistry } from "../fleet/registry.ts";
 import { deleteInstanceQuerySchema } from "../schemas/lifecycle.ts";
 
 
@@ -79,7 +80,8 @@ export function registerInstanceRoutes(app: OpenAPIHono<AppBindings>): void {
     } else {
       rows = await listInstances(c.env.DB);
     }
-    return c.json(rows.map((row) => instanceItem(row, config.serverUrl, config.exposeInFetchInstances)), 200);
+    const owners = await fleetRegistry(c.env).ownersOf(rows.map((row) => row.name), Date.now());
+    return c.json(rows.map((row) => instanceItem(row, config.serverUrl, config.exposeInFetchInstances, owners[row.name] ?? null)), 200);
   }, validationHook());
 
   app.openapi(deleteInstanceRoute, async (c) => {

@@ -76,7 +76,7 @@ export async function stubConnector(handler: StubHandler): Promise<ConnectorStub
     if (reply === "hang") return "silent";
     if (reply === "down") return "close";
     return { raw: (f, key) => signedAnswer(f, key, reply) };
-  }, 1_000_000);
+  }, 100_000);
   // The stub answers only after it has seen its assignments, so the registry knows it as live.
   await client.next();
   live = { connectorId, calls, otherRequests, client };
