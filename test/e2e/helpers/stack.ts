@@ -18,13 +18,20 @@ export interface Stack {
   connector: RunningConnector;
   /** A management API call with the global `apikey`. */
   api(method: string, path: string, body?: unknown): Promise<ApiResponse>;
+  /** Starts another connector of the fleet (its own CONNECTOR_ID and DATA_DIR), connected to the worker. */
+  addConnector(id: string): Promise<RunningConnector>;
   stop(): Promise<void>;
 }
 
 export async function startStack(label: string): Promise<Stack> {
   const started: { wa?: FakeWhatsApp; inbox?: WebhookInbox; worker?: LocalWorker; connector?: RunningConnector } = {};
   const dataDir = mkdtempSync(join(tmpdir(), `l2msg-${label}-connector-`));
+  const extra: { connector: RunningConnector; dir: string }[] = [];
   const stop = async () => {
+    for (const { connector, dir } of extra) {
+      await connector.stop({ flush: false }).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
     await started.connector?.stop({ flush: false }).catch(() => undefined);
     await started.worker?.dispose().catch(() => undefined);
     await started.inbox?.close().catch(() => undefined);
@@ -36,19 +43,7 @@ export async function startStack(label: string): Promise<Stack> {
     started.inbox = await startWebhookInbox();
     // The connector dials the worker (WORKER_URL); the worker needs no address for it.
     started.worker = await startLocalWorker({ label, vars: { WEBHOOK_ALLOW_PRIVATE_URLS: "true" } });
-    const config = parseConfig(
-      {
-        WORKER_URL: started.worker.baseUrl,
-        CONNECTOR_SECRET: started.worker.vars.CONNECTOR_SECRET,
-        CONNECTOR_ID: `${label}-connector`,
-        CONNECTOR_PORT: "0",
-        DATA_DIR: dataDir,
-        WA_WEBSOCKET_URL: started.wa.url,
-        LOG_LEVEL: "warn",
-        BAILEYS_LOG_LEVEL: "silent",
-      },
-      { forwardLingerMs: 50 },
-    );
+    const config = connectorConfig(started.worker, started.wa, `${label}-connector`, dataDir);
     started.connector = await startConnector(config);
     if (!(await started.connector.link.waitConnected(30_000))) throw new Error("the connector did not reach the worker's socket within 30 s");
   } catch (error) {
@@ -56,7 +51,30 @@ export async function startStack(label: string): Promise<Stack> {
     throw error;
   }
   const { wa, inbox, worker, connector } = started as Required<typeof started>;
-  return { wa, inbox, worker, connector, api: (method, path, body) => callApi(worker.api, method, path, body), stop };
+  const addConnector = async (id: string) => {
+    const dir = mkdtempSync(join(tmpdir(), `l2msg-${label}-${id}-`));
+    const added = await startConnector(connectorConfig(worker, wa, id, dir));
+    extra.push({ connector: added, dir });
+    if (!(await added.link.waitConnected(30_000))) throw new Error(`connector ${id} did not reach the worker's socket within 30 s`);
+    return added;
+  };
+  return { wa, inbox, worker, connector, api: (method, path, body) => callApi(worker.api, method, path, body), addConnector, stop };
+}
+
+function connectorConfig(worker: LocalWorker, wa: FakeWhatsApp, id: string, dataDir: string) {
+  return parseConfig(
+    {
+      WORKER_URL: worker.baseUrl,
+      CONNECTOR_SECRET: worker.vars.CONNECTOR_SECRET,
+      CONNECTOR_ID: id,
+      CONNECTOR_PORT: "0",
+      DATA_DIR: dataDir,
+      WA_WEBSOCKET_URL: wa.url,
+      LOG_LEVEL: "warn",
+      BAILEYS_LOG_LEVEL: "silent",
+    },
+    { forwardLingerMs: 50 },
+  );
 }
 
 /** Polls `probe` every 100 ms until it returns something other than undefined, for at most `timeoutMs`. */
