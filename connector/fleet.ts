@@ -6,6 +6,7 @@ import { assignmentsRequestSchema, FLEET_PATHS, type Assignment, type CommandFra
 import { runCommand, type ControlDeps, type Reply } from "./control.ts";
 import type { InstanceRegistry } from "./instances.ts";
 import type { NewEvent } from "./outbox.ts";
+import type { RemoteAuth } from "./remote-auth.ts";
 
 export type FleetDeps = {
   registry: InstanceRegistry;
@@ -15,6 +16,8 @@ export type FleetDeps = {
   logger: Logger;
   emit: (events: NewEvent[]) => void;
   now: () => number;
+  /** Credential write-through; without it an instance starts only from credentials on this disk. */
+  remote?: RemoteAuth;
 };
 
 const ACQUIRE = /^\/v1\/instances\/[^/]+\/acquire$/;
@@ -43,7 +46,7 @@ export class FleetMember {
     if (frame.epoch < held) return { status: 409, body: { error: "stale_epoch", message: `instance ${frame.instance} is held at epoch ${held}, the command carries ${frame.epoch}` } };
     if (frame.epoch > held) this.epochs.set(frame.instance, frame.epoch);
     if (ACQUIRE.test(frame.path)) {
-      this.acquire(frame.instance);
+      await this.acquire(frame.instance, frame.epoch);
       return { status: 200, body: this.deps.registry.status(frame.instance) };
     }
     if (RELEASE.test(frame.path)) {
@@ -80,16 +83,23 @@ export class FleetMember {
     for (const [name, epoch] of owned) {
       if ((this.epochs.get(name) ?? 0) > epoch) continue;
       this.epochs.set(name, epoch);
-      if (this.acquire(name)) acquired.push(name);
+      if (await this.acquire(name, epoch)) acquired.push(name);
     }
     if (released.length || acquired.length) this.deps.logger.info({ acquired, released }, "fleet: assignments applied");
     return { status: 200, body: { owned: this.owned() } };
   }
 
-  /** Starts the instance from saved paired credentials, once; true when a socket was started. */
-  private acquire(name: string): boolean {
+  /** Starts the instance from its paired credentials (the worker's copy first), once; true when a socket was started. */
+  private async acquire(name: string, epoch: number): Promise<boolean> {
     const existing = this.deps.registry.get(name);
     if (existing?.isRunning()) return false;
+    if (this.deps.remote && !existing) {
+      try {
+        await this.deps.remote.pull(name, epoch);
+      } catch (error) {
+        this.deps.logger.warn({ instance: name, err: error instanceof Error ? error.message : String(error) }, "fleet: could not load credentials from the worker; using this disk's");
+      }
+    }
     const session = this.deps.registry.getOrCreate(name);
     if (!session.hasSession()) return false;
     this.deps.emit([{ instance: name, type: "connector.startup", at: this.deps.now(), me: session.me() ?? null, payload: { connector: this.deps.connectorId, version: this.deps.version } }]);

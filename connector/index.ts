@@ -12,6 +12,7 @@ import { SqliteAuthStore } from "./auth-store.ts";
 import { ConfigError, parseConfig, type ConnectorConfig } from "./config.ts";
 import { createControlServer } from "./control.ts";
 import { FleetMember } from "./fleet.ts";
+import { RemoteAuth } from "./remote-auth.ts";
 import { FORWARD_BATCH_BYTES, Forwarder } from "./forward.ts";
 import { InstanceRegistry } from "./instances.ts";
 import { Outbox } from "./outbox.ts";
@@ -95,7 +96,22 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
     now,
     logger: logger.child({ component: "control" }),
   };
-  const fleet = new FleetMember({
+  let fleet: FleetMember | undefined;
+  const remote = config.credentialsKey
+    ? new RemoteAuth({
+        store: authStore,
+        workerUrl: config.workerUrl,
+        connectorId: config.connectorId,
+        secret: config.connectorSecret,
+        key: config.credentialsKey,
+        epochOf: (instance) => fleet?.epochOf(instance),
+        fetch: deps.fetch ?? fetch,
+        logger: logger.child({ component: "remote-auth" }),
+        now,
+      })
+    : undefined;
+  if (!remote) logger.warn("CREDENTIALS_KEY is not set: credentials stay on this disk, and an instance moved to another connector needs a new QR");
+  fleet = new FleetMember({
     registry,
     control: controlDeps,
     connectorId: config.connectorId,
@@ -103,6 +119,7 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
     logger: logger.child({ component: "fleet" }),
     emit: (events) => void outbox.append(events),
     now,
+    remote,
   });
   const link = new WorkerLink({
     workerUrl: config.workerUrl,
@@ -137,6 +154,9 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
       server.closeAllConnections();
       await link.stop();
       await registry.shutdown();
+      // The final credentials go out before the databases close.
+      await remote?.flush();
+      remote?.stop();
       if (flush) await forwarder.flush(config.tuning.shutdownFlushMs);
       await forwarder.stop();
       outbox.close();

@@ -1,10 +1,11 @@
 // End to end with two connectors on one worker (local Durable Objects): new instances go to the
 // connector with the most free room, GET /connectors and fetchInstances show who owns what, and a
 // connector that goes away keeps its instances through its lease, then loses them to the live one
-// with a higher epoch (the registry's expiry alarm). Credentials do not move yet (not done).
+// with a higher epoch (the registry's expiry alarm) and logs in there from the encrypted credentials
+// the old owner wrote through: no QR, and inbound messages are delivered again.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningConnector } from "../../connector/index.ts";
-import { createWithQr, scanAndWaitOpen } from "./helpers/flows.ts";
+import { connectionState, createWithQr, scanAndWaitOpen, webhookOf } from "./helpers/flows.ts";
 import { eventually, startStack, type Stack } from "./helpers/stack.ts";
 
 const MAIN = "e2e-fleet-connector";
@@ -44,6 +45,11 @@ describe("e2e: a fleet of two connectors", () => {
   }, 60_000);
 
   it("a connector that goes away keeps its instances through the lease, then they move with a higher epoch", async () => {
+    const opensOf = () => stack.inbox.received.filter((w) => w.body.instance === "south" && w.body.event === "connection.update" && w.body.data.state === "open").length;
+    const opensBefore = opensOf();
+    const qrsBefore = stack.inbox.received.filter((w) => w.body.instance === "south" && w.body.event === "qrcode.updated").length;
+    // The credentials written through when "south" paired are on the worker side by now.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
     const stoppedAt = Date.now();
     await other.stop({ flush: false });
     // A drop is not a failover: the lease still names the old owner.
@@ -56,8 +62,17 @@ describe("e2e: a fleet of two connectors", () => {
     expect(listed.find((c) => c.id === MAIN)).toMatchObject({ live: true, instances: 2 });
     // The new owner got its assignment list with the instance at epoch 2, and commands reach it.
     await eventually(async () => (stack.connector.fleet.epochOf("south") === 2 ? true : undefined), "assignment at epoch 2", 10_000);
-    const state = await stack.api("GET", `/instance/connectionState/south`);
-    expect(state.status).toBe(200);
-    expect(state.headers.get("x-l2msg-state-source")).toBe("connector");
-  }, 90_000);
+    // It logs in there from the credentials the old owner wrote through (encrypted): no QR.
+    await eventually(async () => (opensOf() > opensBefore ? true : undefined), "a new open webhook for south", 30_000);
+    await eventually(async () => ((await connectionState(stack, "south")) === "open" ? true : undefined), "south open on the new owner", 30_000);
+    expect(stack.connector.registry.get("south")?.isOpen()).toBe(true);
+    expect(stack.inbox.received.filter((w) => w.body.instance === "south" && w.body.event === "qrcode.updated").length).toBe(qrsBefore);
+    expect(stack.wa.server.liveConnections(stack.wa.phone("15550002222").account)).toHaveLength(1);
+  }, 120_000);
+
+  it("an inbound message to the moved instance is delivered", async () => {
+    const { id } = await stack.wa.phone("15550002222").sendText({ from: "15553334444", text: "after the failover" });
+    const upsert = await webhookOf(stack, "south", "messages.upsert", (d) => d.key?.id === id);
+    expect(upsert.body.data.message).toMatchObject({ conversation: "after the failover" });
+  }, 30_000);
 });

@@ -35,6 +35,8 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS owners (
      instance TEXT PRIMARY KEY, connector_id TEXT, epoch INTEGER NOT NULL, lease_until INTEGER NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS owners_by_connector ON owners (connector_id)`,
+  // Ciphertext only (AES-256-GCM under a key only connectors hold); `ts` orders writes.
+  `CREATE TABLE IF NOT EXISTS credentials (instance TEXT PRIMARY KEY, epoch INTEGER NOT NULL, ts INTEGER NOT NULL, blob TEXT NOT NULL)`,
 ];
 
 type OwnerRow = { instance: string; connector_id: string | null; epoch: number; lease_until: number };
@@ -112,9 +114,29 @@ export class FleetRegistry extends DurableObject<Env> {
     return row.lease_until < now ? "lease_expired" : "ok";
   }
 
-  /** The instance was deleted: forget its owner (its epoch is kept, so a recreated name starts higher). */
+  /** The instance was deleted: forget its owner and its credentials (its epoch is kept, so a recreated name starts higher). */
   async forget(instance: string): Promise<void> {
     this.sql.exec("UPDATE owners SET connector_id = NULL, lease_until = 0 WHERE instance = ?", instance);
+    this.sql.exec("DELETE FROM credentials WHERE instance = ?", instance);
+  }
+
+  /** Stores the owner's encrypted auth state; refused for anyone but the owner at its epoch, and for an older write. */
+  async putCredentials(instance: string, connectorId: string, epoch: number, ts: number, blob: string | null, now: number): Promise<OwnerCheck | "older_write"> {
+    const check = await this.check(instance, connectorId, epoch, now);
+    if (check !== "ok") return check;
+    const stored = this.sql.exec<{ ts: number; epoch: number }>("SELECT ts, epoch FROM credentials WHERE instance = ?", instance).toArray()[0];
+    if (stored && stored.epoch === epoch && stored.ts > ts) return "older_write";
+    if (blob === null) this.sql.exec("DELETE FROM credentials WHERE instance = ?", instance);
+    else this.sql.exec("INSERT OR REPLACE INTO credentials (instance, epoch, ts, blob) VALUES (?, ?, ?, ?)", instance, epoch, ts, blob);
+    return "ok";
+  }
+
+  /** The encrypted auth state, for the owner at its epoch only. */
+  async getCredentials(instance: string, connectorId: string, epoch: number, now: number): Promise<{ check: OwnerCheck; blob: string | null }> {
+    const check = await this.check(instance, connectorId, epoch, now);
+    if (check !== "ok") return { check, blob: null };
+    const row = this.sql.exec<{ blob: string }>("SELECT blob FROM credentials WHERE instance = ?", instance).toArray()[0];
+    return { check, blob: row?.blob ?? null };
   }
 
   /** Owners (while their leases hold) of the named instances; absent names have none. */

@@ -10,6 +10,7 @@ import { registerIngestRoutes } from "./ingest.ts";
 import { registerDeliveryRoutes } from "./deliveries.ts";
 import { registerWebhookSecretRoutes } from "./webhook-secret.ts";
 import { registerFleetRoutes } from "./fleet.ts";
+import { registerCredentialsRoutes } from "./credentials.ts";
 
 export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   // Route modules register themselves here (instance, webhook, message, connector ingest, deliveries, docs).
@@ -21,5 +22,6 @@ export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   registerDeliveryRoutes(app);
   registerWebhookSecretRoutes(app);
   registerFleetRoutes(app);
+  registerCredentialsRoutes(app);
   registerDocs(app);
 }

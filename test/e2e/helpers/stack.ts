@@ -1,6 +1,7 @@
 // The whole local stack for end-to-end suites: fake WhatsApp, a recording webhook receiver, the
 // worker (scripts/lib/dev-server.ts: local D1 + Queues) and the real connector in-process, wired together.
 // Starts once per test file; `stop()` ends everything it started, even after a partial start.
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,10 +73,14 @@ function connectorConfig(worker: LocalWorker, wa: FakeWhatsApp, id: string, data
       WA_WEBSOCKET_URL: wa.url,
       LOG_LEVEL: "warn",
       BAILEYS_LOG_LEVEL: "silent",
+      CREDENTIALS_KEY: CREDENTIALS_KEY,
     },
     { forwardLingerMs: 50 },
   );
 }
+
+/** One key for every connector of a stack: any of them can take an instance over. */
+const CREDENTIALS_KEY = randomBytes(32).toString("base64");
 
 /** Polls `probe` every 100 ms until it returns something other than undefined, for at most `timeoutMs`. */
 export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
