@@ -29,6 +29,18 @@ function ensureDevVars(): Record<string, string> {
   return vars;
 }
 
+/** The connector's CREDENTIALS_KEY: from the environment, else one generated once into .data/credentials.key. */
+function credentialsKey(): string {
+  if (process.env.CREDENTIALS_KEY) return process.env.CREDENTIALS_KEY;
+  const path = join(ROOT, ".data", "credentials.key");
+  if (!existsSync(path)) {
+    mkdirSync(join(ROOT, ".data"), { recursive: true });
+    writeFileSync(path, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600 });
+    console.log(`Created ${path} (CREDENTIALS_KEY of local connectors; give a second connector the same one).`);
+  }
+  return readFileSync(path, "utf8").trim();
+}
+
 function startConnector(secret: string): GroupProcess | undefined {
   const entry = join(ROOT, "connector", "index.ts");
   if (!existsSync(entry)) {
@@ -44,6 +56,7 @@ function startConnector(secret: string): GroupProcess | undefined {
     CONNECTOR_ID: process.env.CONNECTOR_ID ?? "local",
     CONNECTOR_PORT: process.env.CONNECTOR_PORT ?? String(CONNECTOR_PORT),
     DATA_DIR: dataDir,
+    CREDENTIALS_KEY: credentialsKey(),
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
   };
   return spawnGroup("connector", join(ROOT, "node_modules", ".bin", "tsx"), [entry], { cwd: ROOT, env, echo: true });
@@ -66,7 +79,7 @@ l2msg is running (Ctrl-C stops everything)
   Docs       ${API_URL}/docs
   OpenAPI    ${API_URL}/openapi.json
   Connector  ${process.env.CONNECTOR_ID ?? "local"}, connected to ws://127.0.0.1:${WORKER_PORT}/connector/v1/connect
-  More       CONNECTOR_ID=b DATA_DIR=.data/b CONNECTOR_PORT=0 WORKER_URL=${API_URL} CONNECTOR_SECRET=… npm run connector
+  More       CONNECTOR_ID=b DATA_DIR=.data/b CONNECTOR_PORT=0 WORKER_URL=${API_URL} CONNECTOR_SECRET=… CREDENTIALS_KEY=$(cat .data/credentials.key) npm run connector
   Cron       the scheduled handler (delivery sweep) is fired every minute
 Try it:
   curl -s -X POST ${API_URL}/instance/create \\
