@@ -42,8 +42,12 @@ export type RunningConnector = {
   /** The WebSocket to the worker that commands arrive on. */
   link: WorkerLink;
   fleet: FleetMember;
-  /** Graceful stop; `flush: false` simulates a crash (the outbox keeps what was not sent). */
-  stop(options?: { flush?: boolean }): Promise<void>;
+  /**
+   * Graceful stop; `flush: false` simulates a crash (the outbox keeps what was not sent). `drain`
+   * (SIGTERM): close the WhatsApp sockets, push the final credentials, flush the outbox, then have
+   * the worker hand every instance to another connector at once.
+   */
+  stop(options?: { flush?: boolean; drain?: boolean }): Promise<void>;
 };
 
 const defaultDownload: MediaDownloader = async (message, socket, logger) =>
@@ -145,8 +149,15 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
   logger.info({ port, host: config.host, version: CONNECTOR_VERSION }, "connector started");
 
   let stopping: Promise<void> | undefined;
-  const stop = ({ flush = true }: { flush?: boolean } = {}): Promise<void> => {
+  const stop = ({ flush = true, drain = false }: { flush?: boolean; drain?: boolean } = {}): Promise<void> => {
     stopping ??= (async () => {
+      if (drain) {
+        // Sockets first, so the next owner never overlaps with this one (WhatsApp's 440).
+        await registry.shutdown();
+        await remote?.flush();
+        await forwarder.flush(config.tuning.shutdownFlushMs);
+        await link.drain(deps.fetch ?? fetch);
+      }
       // Idle keep-alive connections close now; a command still running gets a moment to answer.
       const closed = new Promise<void>((done) => server.close(() => done()));
       server.closeIdleConnections();
@@ -181,7 +192,8 @@ async function main(): Promise<void> {
   config = { ...config, dataDir: resolve(config.dataDir) };
   const connector = await startConnector(config);
   const onSignal = (signal: NodeJS.Signals): void => {
-    void connector.stop().then(
+    // SIGTERM (a deploy, systemd stop) hands the instances on; SIGINT (Ctrl-C) just stops.
+    void connector.stop({ drain: signal === "SIGTERM" }).then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -17,6 +17,7 @@ import {
   verifyCommand,
   type CommandFrame,
 } from "../protocol/fleet.ts";
+import { credentialsHeaders, DRAIN_PATH } from "../protocol/credentials.ts";
 import { backoffDelay } from "./reconnect-policy.ts";
 
 export type CommandReply = { status: number; body: unknown };
@@ -92,6 +93,21 @@ export class WorkerLink {
         resolve(true);
       });
     });
+  }
+
+  /** Asks the worker to hand every instance of this connector to others now (after its sockets closed). */
+  async drain(fetcher: typeof fetch): Promise<boolean> {
+    this.key ??= await deriveConnectorKey(this.deps.secret, this.deps.connectorId);
+    const headers = await credentialsHeaders(this.key, this.deps.connectorId, "POST", "", 0, "", this.deps.now());
+    try {
+      const res = await fetcher(`${this.deps.workerUrl}${DRAIN_PATH}`, { method: "POST", headers, signal: AbortSignal.timeout(10_000) });
+      const text = await res.text();
+      this.deps.logger.info({ status: res.status, answer: text.slice(0, 200) }, "worker link: drain requested");
+      return res.status === 200;
+    } catch (error) {
+      this.deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, "worker link: drain request failed; the lease will expire instead");
+      return false;
+    }
   }
 
   async stop(): Promise<void> {

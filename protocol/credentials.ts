@@ -8,6 +8,8 @@ import { CONNECTOR_ID_PATTERN, deriveConnectorKey, FLEET_HEADERS, FLEET_MAX_SKEW
 export const CREDENTIALS_PATH_PREFIX = "/connector/v1/credentials/";
 export const credentialsPath = (instance: string) => `${CREDENTIALS_PATH_PREFIX}${encodeURIComponent(instance)}`;
 export const EPOCH_HEADER = "x-l2msg-epoch";
+/** POST, signed like a credentials request with instance "" and epoch 0: hand every instance on now. */
+export const DRAIN_PATH = "/connector/v1/drain";
 /** The ciphertext of one instance's auth state may not exceed this (it is one Durable Object row). */
 export const MAX_CREDENTIALS_BYTES = 1_900_000;
 

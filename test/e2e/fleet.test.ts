@@ -75,4 +75,24 @@ describe("e2e: a fleet of two connectors", () => {
     const upsert = await webhookOf(stack, "south", "messages.upsert", (d) => d.key?.id === id);
     expect(upsert.body.data.message).toMatchObject({ conversation: "after the failover" });
   }, 30_000);
+
+  it("drain (SIGTERM): the stopping connector closes its sockets, pushes its credentials and its instances move at once", async () => {
+    const third = await stack.addConnector("e2e-fleet-y");
+    const opensOf = () => stack.inbox.received.filter((w) => w.body.instance === "south" && w.body.event === "connection.update" && w.body.data.state === "open").length;
+    const opensBefore = opensOf();
+    const started = Date.now();
+    await stack.connector.stop({ drain: true });
+    // No lease to wait for: the registry moved them when asked.
+    expect(await ownerOf("south")).toBe("e2e-fleet-y");
+    expect(await ownerOf("north")).toBe("e2e-fleet-y");
+    await eventually(async () => (opensOf() > opensBefore ? true : undefined), "south open on the third connector", 30_000);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(third.registry.get("south")?.isOpen()).toBe(true);
+    expect(third.fleet.epochOf("south")).toBe(3);
+    expect(stack.wa.server.liveConnections(stack.wa.phone("15550002222").account)).toHaveLength(1);
+    const listed = await connectors();
+    expect(listed.find((c) => c.id === MAIN)).toMatchObject({ live: false, instances: 0 });
+    const { id } = await stack.wa.phone("15550002222").sendText({ from: "15553334444", text: "after the drain" });
+    await webhookOf(stack, "south", "messages.upsert", (d) => d.key?.id === id);
+  }, 90_000);
 });

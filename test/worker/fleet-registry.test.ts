@@ -126,4 +126,16 @@ describe("FleetRegistry", () => {
     expect(await registry.assignments("b")).toEqual([]);
     expect(await registry.place("sales", T0)).toMatchObject({ epoch: 2 });
   });
+
+  it("drain moves a connector's instances at once with a higher epoch and takes it out of placement", async () => {
+    const registry = freshRegistry();
+    await registry.connectorUp("a", "1", 10, T0);
+    await registry.place("sales", T0);
+    await registry.connectorUp("b", "1", 10, T0);
+    expect(await registry.drain("a", T0 + 1)).toEqual(["b"]);
+    expect(await registry.owner("sales", T0 + 1)).toMatchObject({ connectorId: "b", epoch: 2 });
+    expect(await registry.check("sales", "a", 1, T0 + 1)).toBe("not_owner");
+    expect((await registry.place("new", T0 + 1))?.connectorId).toBe("b");
+    expect((await registry.connectors(T0 + 1)).find((c) => c.id === "a")).toMatchObject({ live: false, draining: true, instances: 0 });
+  });
 });

@@ -48,6 +48,19 @@ export function fleetRegistry(env: Env): DurableObjectStub<FleetRegistry> {
   return ns.get(ns.idFromName("fleet"));
 }
 
+/** Each connector that gained instances gets its new assignment list from its hub. */
+export async function notifyHubs(env: Env, connectorIds: string[]): Promise<void> {
+  const hubs = env.CONNECTOR_HUB as DurableObjectNamespace;
+  await Promise.all(connectorIds.map(async (id) => {
+    try {
+      const res = await hubs.get(hubs.idFromName(id)).fetch("https://hub/push-assignments", { method: "POST" });
+      await res.body?.cancel();
+    } catch (error) {
+      log.warn("fleet_push_failed", { connector: id, error: error instanceof Error ? error.message : String(error) });
+    }
+  }));
+}
+
 export class FleetRegistry extends DurableObject<Env> {
   private readonly sql: SqlStorage;
 
@@ -173,6 +186,22 @@ export class FleetRegistry extends DurableObject<Env> {
     const expired = this.sql.exec<{ id: string }>("SELECT id FROM connectors WHERE live = 1 AND lease_until < ?", now).toArray();
     for (const { id } of expired) this.sql.exec("UPDATE connectors SET live = 0 WHERE id = ?", id);
     const stranded = this.sql.exec<OwnerRow>("SELECT * FROM owners WHERE connector_id IS NOT NULL AND lease_until < ? ORDER BY instance", now).toArray();
+    return this.moveAway(stranded, now);
+  }
+
+  /**
+   * A connector shutting down (SIGTERM) has closed its WhatsApp sockets and pushed its credentials:
+   * its instances move to the live connectors now, without waiting for the lease. Returns the gainers.
+   */
+  async drain(connectorId: string, now: number): Promise<string[]> {
+    this.sql.exec("UPDATE connectors SET live = 0, draining = 1, last_seen_at = ? WHERE id = ?", now, connectorId);
+    const owned = this.sql.exec<OwnerRow>("SELECT * FROM owners WHERE connector_id = ? ORDER BY instance", connectorId).toArray();
+    const gained = this.moveAway(owned, now);
+    await this.scheduleAlarm();
+    return gained;
+  }
+
+  private moveAway(stranded: OwnerRow[], now: number): string[] {
     const gained = new Set<string>();
     for (const row of stranded) {
       const target = pickConnector(this.candidates(now), row.connector_id ?? undefined);
@@ -189,18 +218,7 @@ export class FleetRegistry extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const now = Date.now();
-    const gained = await this.expire(now);
-    // Each connector that gained instances gets its new assignment list from its hub.
-    const hubs = this.env.CONNECTOR_HUB as DurableObjectNamespace;
-    await Promise.all(gained.map(async (id) => {
-      try {
-        const res = await hubs.get(hubs.idFromName(id)).fetch("https://hub/push-assignments", { method: "POST" });
-        await res.body?.cancel();
-      } catch (error) {
-        log.warn("fleet_push_failed", { connector: id, error: error instanceof Error ? error.message : String(error) });
-      }
-    }));
+    await notifyHubs(this.env, await this.expire(Date.now()));
     await this.scheduleAlarm();
   }
 

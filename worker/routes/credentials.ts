@@ -4,14 +4,28 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppBindings } from "../app-types.ts";
 import { ApiError, unauthorized } from "../errors.ts";
-import { fleetRegistry } from "../fleet/registry.ts";
+import { fleetRegistry, notifyHubs } from "../fleet/registry.ts";
 import { log } from "../log.ts";
-import { CREDENTIALS_PATH_PREFIX, MAX_CREDENTIALS_BYTES, verifyCredentialsRequest } from "../../protocol/credentials.ts";
+import { CREDENTIALS_PATH_PREFIX, DRAIN_PATH, MAX_CREDENTIALS_BYTES, verifyCredentialsRequest } from "../../protocol/credentials.ts";
 import { instanceNameProblem } from "../../protocol/instance.ts";
 
 const conflict = (why: string) => new ApiError("CONFLICT", `Credentials refused: ${why}`);
 
 export function registerCredentialsRoutes(app: OpenAPIHono<AppBindings>): void {
+  // `POST /connector/v1/drain`: the signed connector hands every instance on now (docs/protocol.md#drain).
+  app.post(DRAIN_PATH, async function drain(c) {
+    const now = Date.now();
+    const check = await verifyCredentialsRequest(c.var.config.connectorSecret, (name) => c.req.header(name), "POST", "", "", now);
+    if (!check.ok) {
+      log.warn("drain_unauthorized", { reason: check.reason });
+      throw unauthorized();
+    }
+    const gained = await fleetRegistry(c.env).drain(check.connectorId, now);
+    await notifyHubs(c.env, gained);
+    log.info("fleet_drained", { connector: check.connectorId, to: gained });
+    return c.json({ movedTo: gained }, 200);
+  });
+
   app.on(["PUT", "GET", "DELETE"], `${CREDENTIALS_PATH_PREFIX}:instance`, async function credentials(c) {
     const instance = c.req.param("instance");
     if (instanceNameProblem(instance)) throw unauthorized();
