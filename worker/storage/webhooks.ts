@@ -89,11 +89,6 @@ export async function listWebhookRows(d1: D1Database, instanceId: string): Promi
     .orderBy(sql`${webhooks.id} <> ${DEFAULT_WEBHOOK_ID}`, webhooks.createdAt, webhooks.id);
 }
 
-/** Turns the default webhook off (after 410 Gone); `/webhook/set` turns it back on. */
-export async function disableWebhook(d1: D1Database, instanceId: string, now: number): Promise<void> {
-  await getDb(d1).update(webhooks).set({ enabled: false, disabledAt: now, disabledReason: "410 Gone", updatedAt: now }).where(byKey(instanceId, DEFAULT_WEBHOOK_ID)).run();
-}
-
 export interface RotatedSecret {
   secret: string;
   previousSecretExpiresAt: number;
