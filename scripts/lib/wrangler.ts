@@ -135,10 +135,13 @@ export async function waitForHttp(url: string, timeoutMs: number, proc?: GroupPr
  * hangs until its timeout; a new request releases it (the parked run then also fires, harmless:
  * a sweep only takes unleased rows).
  */
-export async function triggerScheduled(baseUrl: string, cron = "* * * * *", attemptMs = 5_000, attempts = 6): Promise<void> {
+export async function triggerScheduled(baseUrl: string, cron = "* * * * *", attemptMs = 5_000, attempts = 6, time?: number): Promise<void> {
+  // `time` sets the controller's scheduledTime (the clock housekeeping runs on): the bench uses
+  // a future time to prune what it delivered.
+  const query = `cron=${encodeURIComponent(cron)}${time === undefined ? "" : `&time=${Math.round(time)}`}`;
   for (let attempt = 1; ; attempt++) {
     try {
-      const res = await fetch(`${baseUrl}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`, { signal: AbortSignal.timeout(attemptMs) });
+      const res = await fetch(`${baseUrl}/cdn-cgi/handler/scheduled?${query}`, { signal: AbortSignal.timeout(attemptMs) });
       const text = await res.text();
       if (res.status !== 200) throw new Error(`scheduled trigger: HTTP ${res.status} ${text.slice(0, 200)}`);
       return;

@@ -26,7 +26,9 @@ describe("loadConfig", () => {
       jitterFactor: 0.2, nonRetryableStatusCodes: [400, 401, 403, 404, 422],
     });
     expect(config.requestTimeoutMs).toBe(10_000);
-    expect(config.maxConcurrency).toBe(4);
+    expect(config.maxConcurrency).toBe(6);
+    expect(config.storageBudgetBytes).toBe(4096 * 1024 * 1024);
+    expect(config.retentionMaxMs).toBe(7 * 86_400_000);
   });
 
   it("parses the global webhook and its per-event switches", () => {
@@ -62,10 +64,21 @@ describe("loadConfig", () => {
     [{ WEBHOOK_RETRY_NON_RETRYABLE_STATUS_CODES: "400,abc" }, "WEBHOOK_RETRY_NON_RETRYABLE_STATUS_CODES"],
     [{ WEBHOOK_GLOBAL_URL: "ftp://x" }, "WEBHOOK_GLOBAL_URL"],
     [{ WEBHOOK_MAX_CONCURRENCY: "7" }, "WEBHOOK_MAX_CONCURRENCY"],
+    [{ WEBHOOK_RETRY_MAX_DELAY_SECONDS: "86401" }, "WEBHOOK_RETRY_MAX_DELAY_SECONDS"],
+    [{ STORAGE_BUDGET_MB: "0" }, "STORAGE_BUDGET_MB"],
+    [{ STORAGE_BUDGET_MB: "20000" }, "STORAGE_BUDGET_MB"],
+    [{ RETENTION_MAX_DAYS: "0.5" }, "RETENTION_MAX_DAYS"],
     [{ WEBHOOK_EVENTS_CALL: "maybe" }, "WEBHOOK_EVENTS_CALL"],
   ])("names the bad variable %o", (override, name) => {
     const issues = issuesOf({ ...required, ...override });
     expect(issues.some((issue) => issue.startsWith(name))).toBe(true);
+  });
+
+  it("takes a storage budget, a retention and retry delays of up to 24 h", () => {
+    const config = loadConfig({ ...required, STORAGE_BUDGET_MB: "8", RETENTION_MAX_DAYS: "30", WEBHOOK_RETRY_MAX_DELAY_SECONDS: "86400" });
+    expect(config.storageBudgetBytes).toBe(8 * 1024 * 1024);
+    expect(config.retentionMaxMs).toBe(30 * 86_400_000);
+    expect(config.retry.maxDelaySeconds).toBe(86_400);
   });
 
   it("accepts a fractional jitter but not a fractional attempt count", () => {

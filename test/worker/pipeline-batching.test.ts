@@ -88,7 +88,7 @@ describe("packed delivery messages", () => {
     e.DELIVERY_QUEUE.failNext = true;
     const first = await consumeMessages(e, messages, consumerDeps);
     expect(first.explicitAcks).toEqual([]);
-    expect(first.retryMessages).toEqual([{ msgId: "q-0", delaySeconds: 15 * 10 + 30 + 1 }]);
+    expect(first.retryMessages).toEqual([{ msgId: "q-0", delaySeconds: 10 * 10 + 30 + 1 }]);
     expect(first.followUps).toEqual([]);
     expect(flaky.received).toHaveLength(60);
     // The queue redelivers the original: succeeded rows are skipped, the failed ones are not due yet.

@@ -9,9 +9,10 @@ import { registerMessageRoutes } from "./message.ts";
 import { registerIngestRoutes } from "./ingest.ts";
 import { registerDeliveryRoutes } from "./deliveries.ts";
 import { registerWebhookSecretRoutes } from "./webhook-secret.ts";
+import { registerStatusRoutes } from "./status.ts";
 
 export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
-  // Route modules register themselves here (instance, webhook, message, connector ingest, deliveries, docs).
+  // Route modules register themselves here (instance, webhook, message, connector ingest, deliveries, status, docs).
   registerInstanceRoutes(app);
   registerWebhookRoutes(app);
   registerLifecycleRoutes(app);
@@ -19,5 +20,6 @@ export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   registerIngestRoutes(app);
   registerDeliveryRoutes(app);
   registerWebhookSecretRoutes(app);
+  registerStatusRoutes(app);
   registerDocs(app);
 }

@@ -1,6 +1,7 @@
 // The one drizzle schema for D1: every table, its indexes and row types. Migrations in migrations/
 // are generated from this with drizzle-kit and reviewed by hand. Timestamps are integer ms since
 // epoch; pipeline rows cascade with their instance. What each table is for: docs/delivery.md.
+import { sql } from "drizzle-orm";
 import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
 
 export const instances = sqliteTable("instances", {
@@ -74,7 +75,8 @@ export const webhookEvents = sqliteTable(
     sender: text("sender"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("webhook_events_instance_idx").on(t.instanceId)],
+  // No index on instance_id: every index is a row written per event (docs/decisions.md); deleting
+  // an instance scans this table once instead.
 );
 
 export type DeliveryTarget = "instance" | "global";
@@ -104,10 +106,15 @@ export const deliveries = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
     completedAt: integer("completed_at"),
   },
+  // Indexes are rows written (docs/delivery.md#tables): a fresh delivery is in none of the
+  // partial ones, and a first-try success never enters them.
   (t) => [
     index("deliveries_instance_idx").on(t.instanceId, t.id),
-    index("deliveries_status_next_idx").on(t.status, t.nextAttemptAt),
     index("deliveries_event_idx").on(t.eventId),
+    /** Pending deliveries touched since ingest (retried, swept, redelivered): the sweep's due scan. */
+    index("deliveries_retry_due_idx").on(t.nextAttemptAt).where(sql`status = 'pending' AND next_attempt_at > created_at`),
+    /** Failed deliveries: counted by GET /status, pruned after succeeded ones. */
+    index("deliveries_failed_idx").on(t.id).where(sql`status = 'failed'`),
   ],
 );
 
@@ -134,6 +141,22 @@ export const deliveryAttempts = sqliteTable(
   (t) => [index("delivery_attempts_delivery_idx").on(t.deliveryId)],
 );
 
+/**
+ * Housekeeping's own state, one row (id 1): its last run (for GET /status) and when the budget
+ * last pruned and the short-horizon warning last fired (at most once an hour across isolates).
+ */
+export const housekeepingState = sqliteTable("housekeeping_state", {
+  id: integer("id").primaryKey(),
+  lastRunAt: integer("last_run_at").notNull(),
+  /** JSON of the last run's report (re-enqueued, pruned, size, caught up). */
+  lastRun: text("last_run", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  lastBudgetPruneAt: integer("last_budget_prune_at"),
+  horizonWarnedAt: integer("horizon_warned_at"),
+  /** No delivery below this id is still pending and untouched since ingest: where the sweep's scan starts. */
+  sweepWatermark: text("sweep_watermark"),
+});
+
+export type HousekeepingStateRow = typeof housekeepingState.$inferSelect;
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type DeliveryAttemptRow = typeof deliveryAttempts.$inferSelect;

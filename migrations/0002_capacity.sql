@@ -1,0 +1,13 @@
+CREATE TABLE `housekeeping_state` (
+	`id` integer PRIMARY KEY NOT NULL,
+	`last_run_at` integer NOT NULL,
+	`last_run` text NOT NULL,
+	`last_budget_prune_at` integer,
+	`horizon_warned_at` integer,
+	`sweep_watermark` text
+);
+--> statement-breakpoint
+DROP INDEX `deliveries_status_next_idx`;--> statement-breakpoint
+CREATE INDEX `deliveries_retry_due_idx` ON `deliveries` (`next_attempt_at`) WHERE status = 'pending' AND next_attempt_at > created_at;--> statement-breakpoint
+CREATE INDEX `deliveries_failed_idx` ON `deliveries` (`id`) WHERE status = 'failed';--> statement-breakpoint
+DROP INDEX `webhook_events_instance_idx`;
