@@ -56,7 +56,7 @@ function runCronLocally(): void {
   setInterval(() => {
     // `/__scheduled` (--test-scheduled, the bundled worker): with the console's [assets] the local
     // runtime answers `/cdn-cgi/handler/scheduled` with a 500 (wrangler 4.86).
-    triggerScheduled(API_URL, "* * * * *", 5_000, 6, "/__scheduled").catch(() => undefined);
+    triggerScheduled(API_URL, "* * * * *", 5_000, 6, { path: "/__scheduled" }).catch(() => undefined);
   }, 60_000).unref();
 }
 

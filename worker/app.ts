@@ -6,6 +6,7 @@ import { ApiError, badRequest, codeForStatus } from "./errors.ts";
 import { loadConfig, ConfigError } from "./env.ts";
 import { log } from "./log.ts";
 import { mountRoutes } from "./routes/index.ts";
+import { withUsage } from "./usage.ts";
 
 export function createApp() {
   const app = new OpenAPIHono<AppBindings>({
@@ -20,6 +21,11 @@ export function createApp() {
     c.set("requestId", crypto.randomUUID());
     c.set("config", loadConfig(c.env));
     await next();
+  });
+
+  // One `usage` line per request that touched D1 or the queue (docs/delivery.md#usage).
+  app.use("*", async function usageMiddleware(c, next) {
+    await withUsage("fetch", { route: `${c.req.method} ${c.req.path}` }, () => next());
   });
 
   app.onError((err, c) => {

@@ -93,18 +93,22 @@ const varsSchema = z.object({
   WEBHOOK_GLOBAL_SECRET: z.string().optional().transform((v) => (v && v.trim() ? v.trim() : undefined)),
   WEBHOOK_REQUEST_TIMEOUT_MS: int(10_000, 100, 120_000),
   WEBHOOK_RETRY_MAX_ATTEMPTS: int(40, 1, 1000),
-  WEBHOOK_RETRY_INITIAL_DELAY_SECONDS: int(5, 0, 43_200),
+  WEBHOOK_RETRY_INITIAL_DELAY_SECONDS: int(5, 0, 86_400),
   WEBHOOK_RETRY_USE_EXPONENTIAL_BACKOFF: bool(true),
-  WEBHOOK_RETRY_MAX_DELAY_SECONDS: int(3_600, 1, 43_200),
+  WEBHOOK_RETRY_MAX_DELAY_SECONDS: int(3_600, 1, 86_400),
   WEBHOOK_RETRY_JITTER_FACTOR: num(0.2, 0, 1),
   WEBHOOK_RETRY_NON_RETRYABLE_STATUS_CODES: statusList,
   WEBHOOK_ALLOW_PRIVATE_URLS: bool(false),
-  /** How many deliveries one queue invocation sends at once (Workers allow 6 open connections). */
-  WEBHOOK_MAX_CONCURRENCY: int(4, 1, 6),
+  /** How many deliveries one queue invocation sends at once: Workers allow 6 simultaneous open connections. */
+  WEBHOOK_MAX_CONCURRENCY: int(6, 1, 6),
   /** How far past due (and unleased) a pending delivery must be before the cron sweep re-enqueues it. */
   WEBHOOK_SWEEP_GRACE_SECONDS: int(120, 1, 86_400),
   /** Hours of failed deliveries without a single success before a webhook is disabled; 0 = never (docs/delivery.md#auto-disable). */
   WEBHOOK_DISABLE_AFTER_HOURS: num(120, 0, 8_760),
+  /** Housekeeping keeps the database under this size (D1 caps a database at 10 GB): docs/delivery.md#retention. */
+  STORAGE_BUDGET_MB: int(4_096, 1, 10_240),
+  /** Nothing delivered or failed is kept longer than this. */
+  RETENTION_MAX_DAYS: int(7, 1, 3_650),
 });
 
 export interface GlobalWebhookConfig {
@@ -139,6 +143,8 @@ export interface Config {
   sweepGraceSeconds: number;
   /** 0 = never disable automatically. */
   disableAfterHours: number;
+  storageBudgetBytes: number;
+  retentionMaxMs: number;
 }
 
 export class ConfigError extends Error {
@@ -194,6 +200,8 @@ export function loadConfig(env: Record<string, unknown>): Config {
     maxConcurrency: v.WEBHOOK_MAX_CONCURRENCY,
     sweepGraceSeconds: v.WEBHOOK_SWEEP_GRACE_SECONDS,
     disableAfterHours: v.WEBHOOK_DISABLE_AFTER_HOURS,
+    storageBudgetBytes: v.STORAGE_BUDGET_MB * 1024 * 1024,
+    retentionMaxMs: v.RETENTION_MAX_DAYS * 86_400_000,
   };
   cache.set(env, config);
   return config;

@@ -12,6 +12,12 @@ import { formatReport, targetsMet } from "./report.ts";
 import { triggerScheduled } from "../lib/wrangler.ts";
 import { readFileSync } from "node:fs";
 import { callApi } from "../lib/api.ts";
+import { formatUsage, readUsage, workerdCpuMs } from "./usage.ts";
+
+/** Housekeeping is fired this far in the future after the run, so retention prunes everything delivered. */
+const PRUNE_AHEAD_MS = 30 * 24 * 3600_000;
+/** A housekeeping run that writes at most this many rows deleted nothing (it saved its state). */
+const PRUNE_IDLE_ROWS = 5;
 
 const usage = `npm run bench -- [--events 100000] [--rate 200] [--seconds 30] [--batch 100]
   [--concurrency 4] [--relay-sockets 4] [--queue-batch N (max_batch_size override)] [--var KEY=VALUE ...]
@@ -107,6 +113,26 @@ function queueLogSummary(logFile: string): { enqueueFailedLines: number; enqueue
   return out;
 }
 
+/**
+ * Fires housekeeping as of PRUNE_AHEAD_MS from now until a run deletes nothing more, so the
+ * rows-written figure includes deleting what the run stored (pruning is bounded per run). A run
+ * always writes its own state row (and the sweep's watermark): a few rows are "nothing".
+ */
+async function pruneDelivered(worker: LocalWorker, deadline: number): Promise<number> {
+  const future = Date.now() + PRUNE_AHEAD_MS;
+  let last = -1;
+  let runs = 0;
+  while (Date.now() < deadline) {
+    await triggerScheduled(worker.baseUrl, "* * * * *", 30_000, 3, { time: future });
+    runs++;
+    await new Promise((r) => setTimeout(r, 300)); // the log line reaches the file
+    const written = readUsage(worker.logFile).housekeeping.rowsWritten;
+    if (last >= 0 && written - last <= PRUNE_IDLE_ROWS) break;
+    last = written;
+  }
+  return runs;
+}
+
 async function settle(worker: LocalWorker, ms: number): Promise<ResourceSample> {
   await new Promise((r) => setTimeout(r, ms));
   return sampleResources(worker.proc.pgid);
@@ -126,10 +152,12 @@ async function main(): Promise<number> {
   const worker = await startLocalWorker({ label: "bench", vars: opts.vars, config: { queueBatchSize: opts.queueBatch, withoutConsole: true } });
   let l2msg: WorkloadResult, relay: WorkloadResult | undefined;
   let before: ResourceSample, after: ResourceSample;
+  let usageReport = "";
   try {
     await withInstance(worker, "bench", receiver.url);
     before = await settle(worker, 500);
     console.log(`l2msg worker on ${worker.baseUrl} (log ${worker.logFile}); before: ${describeResources(before)}`);
+    const cpuBefore = workerdCpuMs(worker.proc.pgid);
     const cron = startCron(worker, opts.cronSeconds);
     try {
       // With the cron on, a stall shorter than a few sweeps is not the end of the backlog.
@@ -146,6 +174,10 @@ async function main(): Promise<number> {
       const rows = (pending?.json as { deliveries?: unknown[] } | undefined)?.deliveries?.length;
       console.log(`deliveries still pending in D1 at the end: ${rows === undefined ? "unknown" : rows === 100 ? ">= 100" : rows}`);
     }
+    const pruneRuns = await pruneDelivered(worker, deadline);
+    const delivered = l2msg.throughput.sent - l2msg.throughput.lost + l2msg.latency.sent - l2msg.latency.lost;
+    usageReport = formatUsage(readUsage(worker.logFile), delivered, workerdCpuMs(worker.proc.pgid) - cpuBefore) +
+      `\n(pruned in ${pruneRuns} housekeeping runs fired as of ${PRUNE_AHEAD_MS / 86_400_000} days later)`;
     const queue = queueLogSummary(worker.logFile);
     console.log(`queue: ${queue.enqueueFailedLines} delivery_enqueue_failed lines (${queue.enqueueFailedIds} deliveries left pending for the sweep); ` +
       `sweep re-enqueued ${queue.sweepEnqueued} in ${queue.sweepRuns} runs`);
@@ -164,6 +196,7 @@ async function main(): Promise<number> {
     }
   }
   console.log(formatReport({ opts, l2msg, relay, before, after }));
+  console.log(usageReport);
   return targetsMet(l2msg, before, after) ? 0 : 1;
 }
 

@@ -5,6 +5,7 @@ import { connectorKilledMidBacklog, workerUnreachable } from "./connector-drills
 import type { DrillResult } from "./harness.ts";
 import { receiverFailsThenRecovers, receiverGone, receiverHangs } from "./receiver-drills.ts";
 import { workerKilledMidStream } from "./worker-restart.ts";
+import { storageSoak } from "./storage-soak.ts";
 
 const DRILLS: Record<string, () => Promise<DrillResult>> = {
   "receiver-500": receiverFailsThenRecovers,
@@ -13,6 +14,7 @@ const DRILLS: Record<string, () => Promise<DrillResult>> = {
   "worker-restart": workerKilledMidStream,
   "connector-kill": connectorKilledMidBacklog,
   "worker-unreachable": workerUnreachable,
+  "storage-soak": storageSoak,
 };
 
 async function main(): Promise<number> {

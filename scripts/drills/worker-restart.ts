@@ -1,6 +1,7 @@
 // The worker is killed (SIGKILL) mid-stream and restarted: local queues are in memory, so the
 // queued delivery jobs are gone and only the cron sweep (driven here through /__scheduled) can
 // recover the pending deliveries from D1.
+import { UNRECORDED_LIMIT } from "../../worker/delivery/recorder.ts";
 import { triggerScheduled } from "../lib/wrangler.ts";
 import { deliveryIds, sleep, withDrill, type DrillResult } from "./harness.ts";
 
@@ -31,5 +32,11 @@ export function workerKilledMidStream(): Promise<DrillResult> {
       await sleep(5_000);
     }
     ctx.notes.push(`${sweeps} scheduled runs triggered; recovered after ${Math.round((SWEEP_WINDOW_MS - (sweepDeadline - Date.now())) / 1000)} s`);
+    // The duplicate window (docs/delivery.md#consumer): outcomes are recorded in small groups, so
+    // the batch in flight at the kill (the local queue runs one at a time) re-sends at most this many.
+    await sleep(1_500);
+    const duplicates = ctx.receiver.stats().duplicateWebhookIds;
+    ctx.notes.push(`${duplicates} deliveries sent again (bound: ${UNRECORDED_LIMIT} per batch in flight)`);
+    ctx.check(duplicates <= UNRECORDED_LIMIT, `${duplicates} deliveries were sent twice; the bound is ${UNRECORDED_LIMIT} per batch in flight`);
   }, 60_000);
 }

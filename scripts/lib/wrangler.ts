@@ -145,10 +145,14 @@ export async function waitForHttp(url: string, timeoutMs: number, proc?: GroupPr
  * hangs until its timeout; a new request releases it (the parked run then also fires, harmless:
  * a sweep only takes unleased rows).
  */
-export async function triggerScheduled(baseUrl: string, cron = "* * * * *", attemptMs = 5_000, attempts = 6, path = "/cdn-cgi/handler/scheduled"): Promise<void> {
+export async function triggerScheduled(baseUrl: string, cron = "* * * * *", attemptMs = 5_000, attempts = 6, options: { path?: string; time?: number } = {}): Promise<void> {
+  // `time` sets the controller's scheduledTime (the clock housekeeping runs on): the bench uses
+  // a future time to prune what it delivered. `path`: npm start's local runtime uses /__scheduled.
+  const { path = "/cdn-cgi/handler/scheduled", time } = options;
+  const query = `cron=${encodeURIComponent(cron)}${time === undefined ? "" : `&time=${Math.round(time)}`}`;
   for (let attempt = 1; ; attempt++) {
     try {
-      const res = await fetch(`${baseUrl}${path}?cron=${encodeURIComponent(cron)}`, { signal: AbortSignal.timeout(attemptMs) });
+      const res = await fetch(`${baseUrl}${path}?${query}`, { signal: AbortSignal.timeout(attemptMs) });
       const text = await res.text();
       if (res.status !== 200) throw new Error(`scheduled trigger: HTTP ${res.status} ${text.slice(0, 200)}`);
       return;

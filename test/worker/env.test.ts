@@ -32,9 +32,11 @@ describe("loadConfig", () => {
         jitterFactor: 0.2, nonRetryableStatusCodes: [400, 401, 403, 404, 422],
       },
       allowPrivateUrls: false,
-      maxConcurrency: 4,
+      maxConcurrency: 6,
       sweepGraceSeconds: 120,
       disableAfterHours: 120,
+      storageBudgetBytes: 4096 * 1024 * 1024,
+      retentionMaxMs: 7 * 86_400_000,
     });
   });
 
@@ -82,6 +84,10 @@ describe("loadConfig", () => {
     [{ WEBHOOK_RETRY_NON_RETRYABLE_STATUS_CODES: "400,abc" }, 'WEBHOOK_RETRY_NON_RETRYABLE_STATUS_CODES expected comma-separated HTTP status codes, got "400,abc"'],
     [{ WEBHOOK_GLOBAL_URL: "ftp://x" }, 'WEBHOOK_GLOBAL_URL expected an absolute http(s) URL, got "ftp://x"'],
     [{ WEBHOOK_MAX_CONCURRENCY: "7" }, 'WEBHOOK_MAX_CONCURRENCY expected an integer from 1 to 6, got "7"'],
+    [{ WEBHOOK_RETRY_MAX_DELAY_SECONDS: "86401" }, 'WEBHOOK_RETRY_MAX_DELAY_SECONDS expected an integer from 1 to 86400, got "86401"'],
+    [{ STORAGE_BUDGET_MB: "0" }, 'STORAGE_BUDGET_MB expected an integer from 1 to 10240, got "0"'],
+    [{ STORAGE_BUDGET_MB: "20000" }, 'STORAGE_BUDGET_MB expected an integer from 1 to 10240, got "20000"'],
+    [{ RETENTION_MAX_DAYS: "0.5" }, 'RETENTION_MAX_DAYS expected an integer from 1 to 3650, got "0.5"'],
     [{ WEBHOOK_EVENTS_CALL: "maybe" }, 'WEBHOOK_EVENTS_CALL expected "true" or "false"'],
   ])("one error for %o, naming the variable and what it expects", (override, message) => {
     expect(issuesOf({ ...required, ...override })).toEqual([expect.stringContaining(message)]);
@@ -90,6 +96,13 @@ describe("loadConfig", () => {
   it("reports every bad variable at once, one error each", () => {
     const issues = issuesOf({ ...required, WEBHOOK_MAX_CONCURRENCY: "7", WEBHOOK_GLOBAL_URL: "ftp://x" });
     expect(issues.map((issue) => issue.split(" ")[0]).sort()).toEqual(["WEBHOOK_GLOBAL_URL", "WEBHOOK_MAX_CONCURRENCY"]);
+  });
+
+  it("takes a storage budget, a retention and retry delays of up to 24 h", () => {
+    const config = loadConfig({ ...required, STORAGE_BUDGET_MB: "8", RETENTION_MAX_DAYS: "30", WEBHOOK_RETRY_MAX_DELAY_SECONDS: "86400" });
+    expect(config.storageBudgetBytes).toBe(8 * 1024 * 1024);
+    expect(config.retentionMaxMs).toBe(30 * 86_400_000);
+    expect(config.retry.maxDelaySeconds).toBe(86_400);
   });
 
   it("accepts a fractional jitter but not a fractional attempt count", () => {

@@ -94,14 +94,14 @@ describe("packed delivery messages", () => {
     e.DELIVERY_QUEUE.failNext = true;
     const first = await consumeMessages(e, messages, consumerDeps);
     expect(first.explicitAcks).toEqual([]);
-    // 60 ids claimed, 4 at a time = 15 rounds × 10 s timeout + 30 s margin = a 180 s lease; the
+    // 60 ids claimed, 6 at a time = 10 rounds × 10 s timeout + 30 s margin = a 130 s lease; the
     // original message comes back 1 s after it ends.
-    expect(first.retryMessages).toEqual([{ msgId: "q-0", delaySeconds: 181 }]);
+    expect(first.retryMessages).toEqual([{ msgId: "q-0", delaySeconds: 131 }]);
     expect(first.followUps).toEqual([]);
     expect(flaky.received).toHaveLength(60);
-    // The queue redelivers the original 181 s later: the succeeded rows are skipped; the lease is
+    // The queue redelivers the original 131 s later: the succeeded rows are skipped; the lease is
     // over, so the 30 pending global ones (their 5 s retry long due) are sent again.
-    clock.now += 181_000;
+    clock.now += 131_000;
     const again = await consumeMessages(e, messages, consumerDeps);
     expect(again.explicitAcks).toEqual(["q-0"]);
     expect(flaky.received).toHaveLength(60 + 30);

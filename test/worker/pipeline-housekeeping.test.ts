@@ -7,7 +7,7 @@ import worker from "../../worker/index.ts";
 import { loadConfig, type DeliveryJob } from "../../worker/env.ts";
 import { consumeDeadLetterBatch } from "../../worker/delivery/consumer.ts";
 import { emitWebhookEvents } from "../../worker/delivery/emit.ts";
-import { SUCCEEDED_RETENTION_MS, runHousekeeping, sweepStuckDeliveries } from "../../worker/delivery/sweep.ts";
+import { runHousekeeping, sweepStuckDeliveries } from "../../worker/delivery/sweep.ts";
 import { getDb } from "../../worker/storage/db.ts";
 import { deliveries, instances } from "../../worker/storage/schema.ts";
 import {
@@ -48,10 +48,10 @@ describe("sweep and dead letters", () => {
     lost.DELIVERY_QUEUE.failNext = true;
     await ingest(lost, { connector: "c1", events: [upsertEvent(instance.name)] });
     const [stuck] = await deliveriesOf(instance.name);
-    await getDb(env.DB).update(deliveries).set({ nextAttemptAt: Date.now() - 3 * 60_000 }).where(eq(deliveries.id, stuck!.id));
     const cronEnv = testEnv();
     const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), cronEnv, ctx);
+    // Housekeeping runs on the controller's clock: three minutes later, the delivery is past the 120 s grace.
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now() + 3 * 60_000, cron: "* * * * *" }), cronEnv, ctx);
     await waitOnExecutionContext(ctx);
     expect(cronEnv.DELIVERY_QUEUE.sent).toContain(stuck!.id);
   });
@@ -82,17 +82,20 @@ describe("worker-originated events and retention", () => {
     expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({ event: "new.jwt", instance: instance.name, data: { jwt: "NEWTOKEN" } });
   });
 
-  it("housekeeping prunes succeeded deliveries past retention and keeps failed ones", async () => {
+  it("housekeeping prunes succeeded and failed deliveries past RETENTION_MAX_DAYS and keeps pending ones", async () => {
     const instance = await seedInstance();
     const good = await ingestOne(instance.name, {}, "good");
     const bad = await ingestOne(instance.name, {}, "bad");
+    await ingestOne(instance.name, {}, "still pending");
     await consume(good.e, good.ids, deps(fakeReceiver(ok).fetch).consumerDeps);
     await consume(bad.e, bad.ids, deps(fakeReceiver(() => new Response(null, { status: 400 })).fetch).consumerDeps);
-    await runHousekeeping(testEnv(), Date.now() + SUCCEEDED_RETENTION_MS - 60_000);
-    expect(await deliveriesOf(instance.name)).toHaveLength(2);
-    await runHousekeeping(testEnv(), Date.now() + SUCCEEDED_RETENTION_MS + 60_000);
+    const days = 2;
+    const cron = testEnv({ RETENTION_MAX_DAYS: String(days) });
+    await runHousekeeping(cron, Date.now() + days * 86_400_000 - 60_000);
+    expect(await deliveriesOf(instance.name)).toHaveLength(3);
+    await runHousekeeping(cron, Date.now() + days * 86_400_000 + 60_000);
     const left = await deliveriesOf(instance.name);
-    expect(left.map((r) => r.status)).toEqual(["failed"]);
-    expect(await attemptRows(good.ids[0]!)).toEqual([]);
+    expect(left.map((r) => r.status)).toEqual(["pending"]);
+    expect(await attemptRows(bad.ids[0]!)).toEqual([]);
   });
 });

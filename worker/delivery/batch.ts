@@ -1,10 +1,12 @@
 // One queue batch of deliveries (all ids of all its messages), set-based: claim + load all (one D1 round trip) → prepare and
-// POST with bounded concurrency → classify → record everything in one db.batch. Per-delivery D1
-// calls are what piled up sockets and time locally (BENCHMARKS.md), so there are none here.
+// POST with bounded concurrency → classify → record outcomes in small groups as they come
+// (recorder.ts). Per-delivery D1 calls are what piled up sockets and time locally
+// (BENCHMARKS.md), so there are none here.
 import type { Config, Env } from "../env.ts";
 import { log } from "../log.ts";
 import { claimAndLoadDeliveries, type DeliveryContext } from "../storage/deliveries.ts";
 import { recordBatchSettlement, type BatchSettlement } from "./store.ts";
+import { OutcomeRecorder } from "./recorder.ts";
 import { releaseNextInChats } from "./ordering.ts";
 import { healthUpdates } from "./health.ts";
 import { callWebhook, prepareRequest, type FetchFn } from "./deliver.ts";
@@ -33,9 +35,13 @@ interface SendContext {
   config: Config;
   deps: ConsumerDeps;
   lockedUntil: number;
-  settlement: BatchSettlement;
+  recorder: OutcomeRecorder;
   actions: Map<string, MessageAction>;
 }
+
+/** Never attempted, in any round: a redelivery keeps the previous round's status code or error. */
+const isFirstEver = (ctx: DeliveryContext) =>
+  ctx.delivery.attempts === 0 && ctx.delivery.lastStatusCode === null && ctx.delivery.lastError === null;
 
 /** prepare → call → classify for one claimed delivery; the result goes into the batch settlement. */
 async function sendOne(ctx: DeliveryContext, s: SendContext): Promise<void> {
@@ -45,11 +51,12 @@ async function sendOne(ctx: DeliveryContext, s: SendContext): Promise<void> {
   // Never call past the lease: after it, another consumer or the sweep may send this delivery.
   if (startedAt + config.requestTimeoutMs > s.lockedUntil) {
     s.actions.set(id, { action: "retry", delaySeconds: Math.ceil((s.lockedUntil - startedAt) / 1000) + 1 });
+    s.recorder.release(id);
     return;
   }
   const prepared = await prepareRequest(ctx, config, startedAt);
   if (!prepared.ok) {
-    s.settlement.unsendable.push({ deliveryId: id, reason: prepared.reason });
+    s.recorder.addUnsendable(id, prepared.reason);
     s.actions.set(id, { action: "ack" });
     return;
   }
@@ -60,27 +67,43 @@ async function sendOne(ctx: DeliveryContext, s: SendContext): Promise<void> {
   const statusCode = call.result.kind === "response" ? call.result.status : null;
   const { settled, action } = settleAttempt(id, {
     attempt, startedAt, url: prepared.request.url, statusCode, latencyMs: call.latencyMs, responseBody: call.responseBody,
-  }, outcome, done);
-  s.settlement.attempts.push(settled);
+  }, outcome, done, isFirstEver(ctx));
+  const { target, instanceId, webhookId } = ctx.delivery;
+  const disable = outcome.kind === "gone" && target === "instance" && instanceId && webhookId ? { instanceId, webhookId } : undefined;
+  s.recorder.addAttempt(settled, disable);
   s.actions.set(id, action);
-  if (outcome.kind === "gone" && ctx.delivery.target === "instance" && ctx.delivery.instanceId && ctx.delivery.webhookId) {
-    s.settlement.disableWebhooksOf.push({ instanceId: ctx.delivery.instanceId, webhookId: ctx.delivery.webhookId });
-    log.warn("webhook_disabled_after_410", { instance: ctx.delivery.instanceName, webhookId: ctx.delivery.webhookId });
-  }
+  if (disable) log.warn("webhook_disabled_after_410", { instance: ctx.delivery.instanceName, webhookId: disable.webhookId });
   // Successes are in the attempt log and the batch line; one line each for the rest.
   if (outcome.kind !== "succeeded") {
     log.info("delivery_attempt", { deliveryId: id, instance: ctx.delivery.instanceName, target: ctx.delivery.target, attempt, statusCode, outcome: outcome.kind });
   }
 }
 
-/** An unexpected error for one delivery leaves it leased (not sent twice) and retries its message after the lease. */
+/**
+ * An unexpected error for one delivery leaves it leased (not sent twice) and retries its message
+ * after the lease. A slot of the recorder is taken first: a crash re-sends at most its limit.
+ */
 async function sendOneSafely(ctx: DeliveryContext, s: SendContext): Promise<void> {
+  if (!(await s.recorder.acquire())) {
+    s.actions.set(ctx.delivery.id, { action: "retry", delaySeconds: errorRetrySeconds(s.lockedUntil - s.deps.now()) });
+    return;
+  }
   try {
     await sendOne(ctx, s);
   } catch (error) {
+    s.recorder.release(ctx.delivery.id);
     log.error("delivery_processing_failed", { deliveryId: ctx.delivery.id, error: error instanceof Error ? error.message : String(error) });
     s.actions.set(ctx.delivery.id, { action: "retry", delaySeconds: errorRetrySeconds(s.lockedUntil - s.deps.now()) });
   }
+}
+
+/**
+ * One group of outcomes in one transaction (attempts, states, 410'd webhooks disabled, endpoint
+ * health), then the next delivery of each ordered chat a finished one unblocks is enqueued.
+ */
+async function recordGroup(env: Env, group: BatchSettlement, contexts: ReadonlyMap<string, DeliveryContext>): Promise<void> {
+  await recordBatchSettlement(env.DB, { ...group, health: healthUpdates(group, contexts) });
+  await releaseNextInChats(env, group, contexts);
 }
 
 /**
@@ -102,19 +125,16 @@ export async function processDeliveryBatch(env: Env, config: Config, deps: Consu
     if (ctx && claimed.has(id)) toSend.push(ctx);
     else actions.set(id, unclaimedAction(ctx, now));
   }
-  const settlement: BatchSettlement = { attempts: [], unsendable: [], disableWebhooksOf: [], now };
-  const send: SendContext = { config, deps, lockedUntil, settlement, actions };
+  const recorder = new OutcomeRecorder((group) => recordGroup(env, group, contexts), deps.now);
+  const send: SendContext = { config, deps, lockedUntil, recorder, actions };
   await eachWithLimit(toSend, config.maxConcurrency, (ctx) => sendOneSafely(ctx, send));
-  settlement.now = deps.now();
-  settlement.health = healthUpdates(settlement, contexts);
-  await recordBatchSettlement(env.DB, settlement);
-  await releaseNextInChats(env, settlement, contexts);
-  const recorded = deps.now();
-  const outcomes = settlement.attempts.map((a) => a.attempt.outcome);
+  const sent = deps.now();
+  await recorder.finish();
+  const { attempts: outcomes, unsendable, writes, recordMs } = recorder.totals;
   log.info("delivery_batch", {
     ids: ids.length, claimed: toSend.length, succeeded: outcomes.filter((o) => o === "succeeded").length,
     retried: outcomes.filter((o) => o === "retry").length, failed: outcomes.length - outcomes.filter((o) => o === "succeeded" || o === "retry").length,
-    unsendable: settlement.unsendable.length, loadMs: loaded - now, sendMs: settlement.now - loaded, recordMs: recorded - settlement.now,
+    unsendable, loadMs: loaded - now, sendMs: sent - loaded, recordMs, recordWrites: writes,
   });
   return actions;
 }

@@ -5,6 +5,7 @@
 // instead (`sendDeliveryGroups`): it must not ack its message unless they were sent.
 import type { DeliveryJob } from "../env.ts";
 import { log } from "../log.ts";
+import { recordQueueSend } from "../usage.ts";
 import { MAX_QUEUE_DELAY_SECONDS } from "./policy.ts";
 
 /** Delivery ids per queue message: ~33 bytes each in JSON, so ~3.4 KB, far below the 128 KB message limit. */
@@ -74,6 +75,7 @@ export async function sendDeliveryGroups(queue: Queue<DeliveryJob>, groups: Deli
   let sent = 0;
   for (const call of sendCalls(messagesOf(groups))) {
     await queue.sendBatch(call);
+    recordQueueSend(call.length);
     sent += idCount(call);
   }
   return sent;
@@ -85,6 +87,7 @@ export async function enqueueDeliveries(queue: Queue<DeliveryJob>, ids: string[]
   for (const call of sendCalls(messagesOf([{ ids, delaySeconds }]))) {
     try {
       await queue.sendBatch(call);
+      recordQueueSend(call.length);
       sent += idCount(call);
     } catch (error) {
       log.warn("delivery_enqueue_failed", { count: idCount(call), messages: call.length, error: error instanceof Error ? error.message : String(error) });

@@ -8,10 +8,12 @@ import { log } from "../log.ts";
 import type { ConnectorEvent, IngestEnvelope, IngestResponse } from "../../protocol/envelope.ts";
 import { getDb } from "../storage/db.ts";
 import { findSeenEventIds, isUniqueViolation } from "../storage/ingested-events.ts";
+import { findStoredPrefixes } from "../storage/webhook-events.ts";
 import { findRoutingByNames, type InstanceRouting, type InstanceUpdate } from "../storage/instances.ts";
 import { storePipelineWrite, type PipelineWrite } from "./store.ts";
 import { enqueueDeliveries } from "./enqueue.ts";
 import { planRows } from "./plan.ts";
+import { sourcedEventIdPrefix } from "./ids.ts";
 
 /** Ingests a validated envelope; a concurrent duplicate of the same batch is retried once as duplicates. */
 export async function ingestEnvelope(env: Env, config: Config, envelope: IngestEnvelope, now: number): Promise<IngestResponse> {
@@ -56,21 +58,26 @@ function mergeUpdate(updates: Map<string, InstanceUpdate>, routing: InstanceRout
 
 async function ingestOnce(env: Env, config: Config, envelope: IngestEnvelope, now: number): Promise<IngestResponse> {
   const db = getDb(env.DB);
-  // The dedup check and the routing lookup: one select each whatever the batch size, sent together.
-  const [seen, routingByName] = await Promise.all([
+  // The dedup check (events stored before, or accepted without webhook events) and the routing
+  // lookup: one select each whatever the batch size, sent together.
+  const prefixOf = (e: ConnectorEvent) => sourcedEventIdPrefix(e.at, e.id);
+  const [stored, accepted, routingByName] = await Promise.all([
+    findStoredPrefixes(db, envelope.events.map(prefixOf)),
     findSeenEventIds(db, envelope.events.map((e) => e.id)),
     findRoutingByNames(db, envelope.events.map((e) => e.instance)),
   ]);
+  const seen = new Set(envelope.events.filter((e) => stored.has(prefixOf(e)) || accepted.has(e.id)).map((e) => e.id));
   const { fresh, duplicates } = splitDuplicates(envelope.events, seen);
   const write: PipelineWrite = { ingested: [], events: [], deliveries: [], instanceUpdates: [], now };
   const updates = new Map<string, InstanceUpdate>();
   let oversized = 0;
   for (const event of fresh) {
-    write.ingested.push({ id: event.id, connectorId: envelope.connector, instanceName: event.instance, receivedAt: now });
     const routing = routingByName.get(event.instance);
     const { mapped, patch } = safeMap(event);
-    const origin = { instanceName: event.instance, instance: routing?.instance, webhooks: routing?.webhooks ?? [], sourceEventId: event.id };
+    const origin = { instanceName: event.instance, instance: routing?.instance, webhooks: routing?.webhooks ?? [], sourceEventId: event.id, sourceAt: event.at };
     const rows = planRows(mapped, origin, config.globalWebhook, now);
+    // An event that stores webhook events is remembered by their ids; only the others need a dedup row.
+    if (!rows.events.length) write.ingested.push({ id: event.id, connectorId: envelope.connector, instanceName: event.instance, receivedAt: now });
     write.events.push(...rows.events);
     write.deliveries.push(...rows.deliveries);
     oversized += rows.oversized;

@@ -5,7 +5,7 @@ import type { MappedEvent } from "../events/types.ts";
 import type { InstanceRow, WebhookRow } from "../storage/schema.ts";
 import type { NewDelivery } from "../storage/deliveries.ts";
 import type { NewWebhookEvent } from "../storage/webhook-events.ts";
-import { newDeliveryId, newWebhookEventId } from "./ids.ts";
+import { newDeliveryId, newWebhookEventId, sourcedWebhookEventId } from "./ids.ts";
 import { withoutBase64 } from "./request.ts";
 import { messageRef } from "./message-ref.ts";
 import { routeToTargets } from "./route.ts";
@@ -20,8 +20,9 @@ export interface EventOrigin {
   instance: InstanceRow | undefined;
   /** The instance's webhooks (none for an unknown instance). */
   webhooks: WebhookRow[];
-  /** The connector event id, for connector events. */
+  /** The connector event id and time, for connector events (their webhook event ids derive from them). */
   sourceEventId?: string;
+  sourceAt?: number;
 }
 
 export interface PlannedRows {
@@ -43,7 +44,7 @@ export function storableData(data: unknown): string | undefined {
 
 export function planRows(mapped: MappedEvent[], origin: EventOrigin, global: GlobalWebhookConfig, now: number): PlannedRows {
   const planned: PlannedRows = { events: [], deliveries: [], oversized: 0 };
-  for (const item of mapped) {
+  for (const [index, item] of mapped.entries()) {
     const ref = messageRef(item.event, item.data);
     const targets = routeToTargets(item.event, origin.webhooks, global, ref);
     if (!targets.length) continue;
@@ -52,7 +53,8 @@ export function planRows(mapped: MappedEvent[], origin: EventOrigin, global: Glo
       planned.oversized++;
       continue;
     }
-    const eventId = newWebhookEventId(now);
+    const { sourceEventId, sourceAt } = origin;
+    const eventId = sourceEventId !== undefined && sourceAt !== undefined ? sourcedWebhookEventId(sourceAt, sourceEventId, index) : newWebhookEventId(now);
     const instanceId = origin.instance?.id ?? null;
     planned.events.push({
       id: eventId, sourceEventId: origin.sourceEventId ?? null, instanceId, instanceName: origin.instanceName,

@@ -2,8 +2,11 @@
 // Pure: no I/O, no clock, no randomness of its own (callers pass `now` and `random`).
 import type { RetryConfig } from "../env.ts";
 
-/** Cloudflare Queues accept at most 12 h per `retry({ delaySeconds })` hop. */
-export const MAX_QUEUE_DELAY_SECONDS = 43_200;
+/**
+ * Cloudflare Queues accept at most 24 h of `delaySeconds` when sending or retrying
+ * (developers.cloudflare.com/queues/platform/limits/; docs/delivery.md#retry-policy).
+ */
+export const MAX_QUEUE_DELAY_SECONDS = 86_400;
 /** Longest Retry-After we honour; a receiver asking for more gets this. */
 export const MAX_RETRY_AFTER_SECONDS = 86_400;
 

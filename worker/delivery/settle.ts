@@ -32,7 +32,7 @@ export const INVOCATION_BUDGET_MS = 14 * 60_000;
 /**
  * How many delivery ids one consumer invocation claims: as many as fit the invocation budget if
  * every call ran into the request timeout (never fewer than one full message). With the defaults
- * (10 s timeout, 4 at a time) that is 324; the rest of the batch goes back in a follow-up message.
+ * (10 s timeout, 6 at a time) that is 486; the rest of the batch goes back in a follow-up message.
  */
 export function maxIdsPerInvocation(config: Pick<Config, "maxConcurrency" | "requestTimeoutMs">, idsPerMessage: number): number {
   const rounds = Math.floor((INVOCATION_BUDGET_MS - LEASE_MARGIN_MS) / config.requestTimeoutMs);
@@ -41,7 +41,7 @@ export function maxIdsPerInvocation(config: Pick<Config, "maxConcurrency" | "req
 
 /**
  * Follow-up messages for the deliveries that must come back later (`retry` actions): sorted by
- * delay and chunked, each chunk delayed by its smallest delay (capped at one 12 h queue hop),
+ * delay and chunked, each chunk delayed by its smallest delay (capped at one 24 h queue hop),
  * so nobody comes back late; one that comes back early is re-deferred by `unclaimedAction`.
  */
 export function followUpGroups(actions: Map<string, MessageAction>, chunkSize: number): { ids: string[]; delaySeconds: number }[] {
@@ -79,8 +79,12 @@ export interface CallSummary {
   responseBody: string | null;
 }
 
-/** The delivery row's new state and the queue message's fate after one classified attempt. */
-export function settleAttempt(deliveryId: string, call: CallSummary, outcome: Outcome, done: number): { settled: SettledAttempt; action: MessageAction } {
+/**
+ * The delivery row's new state and the queue message's fate after one classified attempt.
+ * `firstEver`: the delivery was never attempted before (not even in an earlier round); its
+ * success then needs no attempt row, since the delivery row holds the status code and time.
+ */
+export function settleAttempt(deliveryId: string, call: CallSummary, outcome: Outcome, done: number, firstEver = false): { settled: SettledAttempt; action: MessageAction } {
   const status = outcome.kind === "succeeded" ? "succeeded" : outcome.kind === "retry" ? "pending" : "failed";
   const error = outcome.kind === "succeeded" ? null : outcome.reason;
   const settled: SettledAttempt = {
@@ -89,6 +93,7 @@ export function settleAttempt(deliveryId: string, call: CallSummary, outcome: Ou
     status,
     nextAttemptAt: outcome.kind === "retry" ? done + outcome.delaySeconds * 1000 : done,
     lastError: error,
+    keepAttemptRow: !(firstEver && outcome.kind === "succeeded"),
   };
   // A long Retry-After takes several queue hops; next_attempt_at holds the real due time.
   const action: MessageAction = outcome.kind === "retry" ? { action: "retry", delaySeconds: Math.min(outcome.delaySeconds, MAX_QUEUE_DELAY_SECONDS) } : ACK;

@@ -1,15 +1,15 @@
 // The pipeline's multi-table writes, each one D1 transaction (db.batch): an ingest or emit
-// batch's rows, a consumer batch's settlement, and housekeeping's prune. Composes the per-table
+// batch's rows and a consumer batch's settlement (pruning is retention.ts). Composes the per-table
 // statements of worker/storage/; decides nothing (ingest, settle and sweep do).
 import { getDb, runBatch } from "../storage/db.ts";
 import {
-  failPendingStatement, insertDeliveriesStatements, pruneSucceededStatement, updateStatesStatement,
+  failPendingStatement, insertDeliveriesStatements, updateStatesStatement,
   type NewDelivery, type SettledAttempt,
 } from "../storage/deliveries.ts";
 import { insertAttemptsStatements } from "../storage/delivery-attempts.ts";
-import { insertIngestedEventsStatements, pruneIngestedEventsStatement, type NewIngestedEvent } from "../storage/ingested-events.ts";
+import { insertIngestedEventsStatements, type NewIngestedEvent } from "../storage/ingested-events.ts";
 import { instanceUpdateStatement, type InstanceUpdate } from "../storage/instances.ts";
-import { insertWebhookEventsStatements, pruneOrphanEventsStatement, sequenceStatements, type NewWebhookEvent } from "../storage/webhook-events.ts";
+import { insertWebhookEventsStatements, sequenceStatements, type NewWebhookEvent } from "../storage/webhook-events.ts";
 import { numberEvents } from "./sequence.ts";
 import { disableWebhooksStatement, type WebhookKey } from "../storage/webhooks.ts";
 import { webhookHealthStatement, type WebhookHealthUpdate } from "../storage/webhook-health.ts";
@@ -56,23 +56,10 @@ export async function recordBatchSettlement(d1: D1Database, settlement: BatchSet
   const { now, attempts } = settlement;
   const gone = settlement.disableWebhooksOf;
   await runBatch(db, [
-    ...insertAttemptsStatements(db, attempts),
+    ...insertAttemptsStatements(db, attempts.filter((a) => a.keepAttemptRow)),
     ...(attempts.length ? [updateStatesStatement(db, attempts, now)] : []),
     ...settlement.unsendable.map(({ deliveryId, reason }) => failPendingStatement(db, [deliveryId], reason, now)),
     ...(gone.length ? [disableWebhooksStatement(db, gone, now)] : []),
     ...(settlement.health?.length ? [webhookHealthStatement(db, settlement.health)] : []),
-  ]);
-}
-
-/**
- * Retention: succeeded deliveries completed before `before` (with their attempts), events left
- * without deliveries, and dedup ids older than `dedupBefore`. Each bounded by `limit` per run.
- */
-export async function pruneOldRows(d1: D1Database, before: number, dedupBefore: number, limit: number): Promise<void> {
-  const db = getDb(d1);
-  await runBatch(db, [
-    pruneSucceededStatement(db, before, limit),
-    pruneOrphanEventsStatement(db, before, limit),
-    pruneIngestedEventsStatement(db, dedupBefore, limit),
   ]);
 }

@@ -62,7 +62,7 @@ export function registerDeliveryRoutes(app: OpenAPIHono<AppBindings>): void {
   app.openapi(detailRoute, async (c) => {
     const { instance: name, deliveryId } = c.req.valid("param");
     const instance = existingInstance(c.var.instance, name);
-    const found = await findDeliveryWithAttempts(c.env.DB, scopeFor(instance, c.var.auth), deliveryId);
+    const found = await findDeliveryWithAttempts(c.env.DB, scopeFor(instance, c.var.auth), deliveryId, c.var.config.globalWebhook.url);
     if (!found) throw deliveryNotFound(deliveryId);
     return c.json({ ...toDeliveryView(found.delivery), attempts: found.attempts.map(toAttemptView) }, 200);
   }, validationHook());

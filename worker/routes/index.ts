@@ -17,9 +17,10 @@ import { registerRootRoute } from "./root.ts";
 import { registerEventRoutes } from "./events.ts";
 import { registerTraceRoutes } from "./trace.ts";
 import { registerBulkDeliveryRoutes } from "./deliveries-bulk.ts";
+import { registerStatusRoutes } from "./status.ts";
 
 export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
-  // Route modules register themselves here (instance, webhook, message, connector ingest, deliveries, docs).
+  // Route modules register themselves here (instance, webhook, message, connector ingest, deliveries, status, docs).
   registerRootRoute(app);
   registerInstanceRoutes(app);
   registerWebhookRoutes(app);
@@ -35,5 +36,6 @@ export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   registerWebhookSecretRoutes(app);
   registerSettingsRoutes(app);
   registerWebhookTestRoutes(app);
+  registerStatusRoutes(app);
   registerDocs(app);
 }

@@ -25,7 +25,7 @@ export function registerTraceRoutes(app: OpenAPIHono<AppBindings>): void {
     const instance = existingInstance(c.var.instance, name);
     const events = await findEventsByMessageId(c.env.DB, instance.id, messageId);
     const scope = scopeFor(instance, c.var.auth);
-    const sent = await deliveriesOfEvents(c.env.DB, instance.id, events.map((e) => e.id), scope.targets);
+    const sent = await deliveriesOfEvents(c.env.DB, instance.id, events.map((e) => e.id), scope.targets, c.var.config.globalWebhook.url);
     return c.json({ instance: instance.name, messageId, events: events.map((e) => toTracedEvent(e, sent)) }, 200);
   }, validationHook());
 }

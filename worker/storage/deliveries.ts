@@ -4,7 +4,7 @@
 // D1 round trips per queue batch (docs/delivery.md#consumer). db first; no HTTP here.
 import { and, desc, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
 import { getDb, type Db } from "./db.ts";
-import { listAttempts, type AttemptRecord } from "./delivery-attempts.ts";
+import { attemptsOrFirstTry, listAttempts, type AttemptRecord } from "./delivery-attempts.ts";
 import { notHeldByEarlier } from "./delivery-order.ts";
 import { insertJsonRows, jsonList } from "./json-rows.ts";
 import {
@@ -72,21 +72,29 @@ export interface SettledAttempt {
   status: "pending" | "succeeded" | "failed";
   nextAttemptAt: number;
   lastError: string | null;
+  /** False for a first-try success: the delivery row alone records it (docs/delivery.md#delivery-log). */
+  keepAttemptRow: boolean;
 }
 
-/** Every settled delivery's new state (lease released) in one `update … from json_each(?)`. */
+/**
+ * Every settled delivery's new state (lease released) in one `update … from json_each(?)`. A
+ * finished one's `completed_at` is when its attempt ended and `last_latency_ms` how long it took:
+ * together they are a first-try success's attempt (attemptsOrFirstTry).
+ */
 export function updateStatesStatement(db: Db, settled: SettledAttempt[], now: number) {
   const state = JSON.stringify(settled.map((s) => ({
     id: s.deliveryId, status: s.status, attempts: s.attempt.attempt, next_attempt_at: s.nextAttemptAt,
-    last_status_code: s.attempt.statusCode, last_error: s.lastError, completed_at: s.status === "pending" ? null : now,
+    last_status_code: s.attempt.statusCode, last_latency_ms: s.attempt.latencyMs, last_error: s.lastError,
+    completed_at: s.status === "pending" ? null : s.attempt.startedAt + s.attempt.latencyMs,
   })));
-  const fields = ["id", "status", "attempts", "next_attempt_at", "last_status_code", "last_error", "completed_at"];
+  const fields = ["id", "status", "attempts", "next_attempt_at", "last_status_code", "last_latency_ms", "last_error", "completed_at"];
   const source = sql.raw(fields.map((f) => `json_extract(value, '$.${f}') as ${f}`).join(", "));
   return db
     .update(deliveries)
     .set({
       status: sql`u.status`, attempts: sql`u.attempts`, nextAttemptAt: sql`u.next_attempt_at`, lockedUntil: null,
-      lastStatusCode: sql`u.last_status_code`, lastError: sql`u.last_error`, updatedAt: now, completedAt: sql`u.completed_at`,
+      lastStatusCode: sql`u.last_status_code`, lastLatencyMs: sql`u.last_latency_ms`, lastError: sql`u.last_error`,
+      updatedAt: now, completedAt: sql`u.completed_at`,
     })
     .from(sql`(select ${source} from json_each(${state})) as u`)
     .where(eq(deliveries.id, sql`u.id`));
@@ -106,39 +114,94 @@ export async function failPendingDeliveries(d1: D1Database, ids: string[], reaso
   return result.meta.changes;
 }
 
+/** Pending and never touched since ingest (next_attempt_at still = created_at): in no index. */
+const untouched = sql`${deliveries.status} = 'pending' and ${deliveries.nextAttemptAt} = ${deliveries.createdAt}`;
+/** Pending and touched since (retried, swept, held by the sweep, redelivered): the partial deliveries_retry_due_idx. */
+const touched = sql`${deliveries.status} = 'pending' and ${deliveries.nextAttemptAt} > ${deliveries.createdAt}`;
+
+/** What one sweep took: deliveries to re-enqueue, held ones it only touched, where the next scan starts. */
+export interface StuckDeliveries {
+  ids: string[];
+  /** Untouched deliveries held by an earlier one of their chat: touched (now in the retry index), not re-enqueued. */
+  held: number;
+  watermark: string;
+}
+
 /**
  * Pending deliveries overdue by more than `graceMs` and not leased: their queue message was
- * lost. One UPDATE … RETURNING, so a delivery a consumer leases meanwhile is never taken. Their
- * next_attempt_at is moved to `now` so the next sweep waits another grace period.
+ * lost. Touched ones come from the partial index (minus those held by an earlier delivery of
+ * their chat); untouched ones from a primary-key range scan starting at `watermark` and ending
+ * at ids created `graceMs` ago (`staleBeforeId`). One UPDATE … RETURNING takes them, so a
+ * delivery a consumer leases meanwhile is never taken; next_attempt_at moves to `now` (the next
+ * sweep waits another grace period). An untouched delivery that is held is touched too, but not
+ * returned for sending: it leaves the range (the watermark never stops at it, nor skips it) and
+ * the retry index's scan finds it once its chat moves on (docs/delivery.md#sweep). The new
+ * watermark: the oldest untouched pending delivery left (leased), else the newest one scanned.
  */
-export async function takeStuckDeliveries(d1: D1Database, now: number, graceMs: number, limit: number): Promise<string[]> {
+export async function takeStuckDeliveries(d1: D1Database, now: number, graceMs: number, limit: number, watermark: string, staleBeforeId: string): Promise<StuckDeliveries> {
   const db = getDb(d1);
-  const stuck = db
-    .select({ id: deliveries.id })
-    .from(deliveries)
-    .where(and(eq(deliveries.status, "pending"), lt(deliveries.nextAttemptAt, now - graceMs), unleased(now), notHeldByEarlier()))
-    .orderBy(deliveries.nextAttemptAt)
-    .limit(limit);
+  const range = and(gte(deliveries.id, watermark), lt(deliveries.id, staleBeforeId));
+  const retries = db.select({ id: deliveries.id }).from(deliveries)
+    .where(and(touched, lt(deliveries.nextAttemptAt, now - graceMs), unleased(now), notHeldByEarlier())).orderBy(deliveries.nextAttemptAt).limit(limit);
+  const fresh = db.select({ id: deliveries.id }).from(deliveries)
+    .where(and(range, untouched, unleased(now))).orderBy(deliveries.id).limit(limit);
   const rows = await db
     .update(deliveries)
     .set({ nextAttemptAt: now })
-    .where(and(
-      inArray(deliveries.id, stuck),
-      eq(deliveries.status, "pending"),
-      unleased(now),
-    ))
-    .returning({ id: deliveries.id });
-  return rows.map((r) => r.id);
+    .where(and(or(inArray(deliveries.id, retries), inArray(deliveries.id, fresh)), eq(deliveries.status, "pending"), unleased(now)))
+    .returning({ id: deliveries.id, free: sql<number>`${notHeldByEarlier()}` });
+  const oldest = await db.select({ id: deliveries.id }).from(deliveries).where(and(range, untouched)).orderBy(deliveries.id).limit(1).get();
+  // Else the newest id scanned, never `staleBeforeId` itself: a run on a clock ahead of the
+  // ids (a trigger with a future time) must not skip deliveries created later.
+  const newest = oldest ? undefined : await db.select({ id: deliveries.id }).from(deliveries).where(range).orderBy(desc(deliveries.id)).limit(1).get();
+  const free = rows.filter((r) => Number(r.free) === 1);
+  return { ids: free.map((r) => r.id), held: rows.length - free.length, watermark: oldest?.id ?? newest?.id ?? watermark };
 }
 
-/** Succeeded deliveries completed before `before` (their attempts cascade), at most `limit`. */
-export function pruneSucceededStatement(db: Db, before: number, limit: number) {
-  const old = db
+/**
+ * Deletes up to `limit` of the oldest deliveries in `statuses` whose id sorts below `beforeId`
+ * (created before then: a range on the primary key, oldest first; `+status` keeps SQLite on
+ * that key instead of a status index). Their attempts cascade. Returns how many went and the
+ * events they belonged to (docs/delivery.md#retention).
+ */
+export async function deleteOldestDeliveries(d1: D1Database, statuses: DeliveryStatus[], beforeId: string, limit: number): Promise<{ deleted: number; eventIds: string[] }> {
+  const db = getDb(d1);
+  const oldest = db
     .select({ id: deliveries.id })
     .from(deliveries)
-    .where(and(eq(deliveries.status, "succeeded"), lt(deliveries.completedAt, before)))
+    .where(and(lt(deliveries.id, beforeId), inArray(sql`+${deliveries.status}`, statuses)))
+    .orderBy(deliveries.id)
     .limit(limit);
-  return db.delete(deliveries).where(inArray(deliveries.id, old));
+  const rows = await db.delete(deliveries).where(inArray(deliveries.id, oldest)).returning({ eventId: deliveries.eventId });
+  return { deleted: rows.length, eventIds: [...new Set(rows.map((r) => r.eventId))] };
+}
+
+/** Webhook events with a delivery created at or after `sinceId`'s time: a primary-key range. */
+export async function countEventsSince(d1: D1Database, sinceId: string): Promise<number> {
+  const row = await getDb(d1).select({ n: sql<number>`count(distinct ${deliveries.eventId})` }).from(deliveries).where(gte(deliveries.id, sinceId)).get();
+  return Number(row?.n ?? 0);
+}
+
+/** Creation time of the oldest delivery kept (the replay horizon): the first row by primary key. */
+export async function oldestDeliveryCreatedAt(d1: D1Database): Promise<number | null> {
+  const row = await getDb(d1).select({ createdAt: deliveries.createdAt }).from(deliveries).orderBy(deliveries.id).limit(1).get();
+  return row?.createdAt ?? null;
+}
+
+/**
+ * Pending and failed counts without a status index: touched pending ones and failed ones from
+ * their partial indexes, untouched pending ones from the primary-key range above the sweep's
+ * watermark (none is below it).
+ */
+export async function openDeliveryCounts(d1: D1Database, watermark: string): Promise<{ pending: number; failed: number }> {
+  const db = getDb(d1);
+  const count = sql<number>`count(*)`;
+  const [retrying, fresh, failed] = await Promise.all([
+    db.select({ n: count }).from(deliveries).where(touched).get(),
+    db.select({ n: count }).from(deliveries).where(and(gte(deliveries.id, watermark), untouched)).get(),
+    db.select({ n: count }).from(deliveries).where(sql`${deliveries.status} = 'failed'`).get(),
+  ]);
+  return { pending: Number(retrying?.n ?? 0) + Number(fresh?.n ?? 0), failed: Number(failed?.n ?? 0) };
 }
 
 // The delivery log as the API reads it (newest first, id cursor); redelivery keeps the id, so the
@@ -182,15 +245,26 @@ export async function searchDeliveries(d1: D1Database, scope: DeliveryScope, sea
   return { items, nextCursor: rows.length > search.limit ? (items.at(-1)?.id ?? null) : null };
 }
 
+/**
+ * One delivery with its attempts (a first-try success's from the delivery row: attemptsOrFirstTry).
+ * `globalUrl`: the global webhook's URL, for such an attempt of a global delivery.
+ */
 export async function findDeliveryWithAttempts(
   d1: D1Database,
   scope: DeliveryScope,
   deliveryId: string,
+  globalUrl = "",
 ): Promise<{ delivery: DeliveryRow; attempts: DeliveryAttemptRow[] } | undefined> {
   const db = getDb(d1);
-  const delivery = await db.select().from(deliveries).where(and(scopeFilter(scope), eq(deliveries.id, deliveryId))).get();
-  if (!delivery) return undefined;
-  return { delivery, attempts: await listAttempts(db, deliveryId) };
+  const found = await db
+    .select({ delivery: deliveries, url: webhooks.url })
+    .from(deliveries)
+    .leftJoin(webhooks, and(eq(webhooks.instanceId, deliveries.instanceId), eq(webhooks.id, deliveries.webhookId)))
+    .where(and(scopeFilter(scope), eq(deliveries.id, deliveryId)))
+    .get();
+  if (!found) return undefined;
+  const url = found.delivery.target === "global" ? globalUrl : (found.url ?? "");
+  return { delivery: found.delivery, attempts: attemptsOrFirstTry(found.delivery, await listAttempts(db, deliveryId), url) };
 }
 
 export type RequeueResult = "requeued" | "not_found" | "pending";

@@ -3,29 +3,37 @@
 import { and, asc, eq, gte, inArray, lte, ne } from "drizzle-orm";
 import { getDb } from "./db.ts";
 import { jsonList } from "./json-rows.ts";
-import { deliveries, deliveryAttempts, type DeliveryAttemptRow, type DeliveryRow, type DeliveryStatus, type DeliveryTarget } from "./schema.ts";
+import { attemptsOrFirstTry } from "./delivery-attempts.ts";
+import { deliveries, deliveryAttempts, webhooks, type DeliveryAttemptRow, type DeliveryRow, type DeliveryStatus, type DeliveryTarget } from "./schema.ts";
 
 export interface DeliveryWithAttempts {
   delivery: DeliveryRow;
   attempts: DeliveryAttemptRow[];
 }
 
-/** The deliveries of these events to the allowed targets, oldest first, each with its attempts. */
-export async function deliveriesOfEvents(d1: D1Database, instanceId: string, eventIds: string[], targets: DeliveryTarget[]): Promise<DeliveryWithAttempts[]> {
+/**
+ * The deliveries of these events to the allowed targets, oldest first, each with its attempts
+ * (a first-try success's from the delivery row: attemptsOrFirstTry; `globalUrl` for global ones).
+ */
+export async function deliveriesOfEvents(d1: D1Database, instanceId: string, eventIds: string[], targets: DeliveryTarget[], globalUrl = ""): Promise<DeliveryWithAttempts[]> {
   if (!eventIds.length) return [];
   const db = getDb(d1);
   const rows = await db
-    .select()
+    .select({ delivery: deliveries, url: webhooks.url })
     .from(deliveries)
+    .leftJoin(webhooks, and(eq(webhooks.instanceId, deliveries.instanceId), eq(webhooks.id, deliveries.webhookId)))
     .where(and(eq(deliveries.instanceId, instanceId), inArray(deliveries.eventId, jsonList(eventIds)), inArray(deliveries.target, targets)))
     .orderBy(asc(deliveries.id));
   if (!rows.length) return [];
   const attempts = await db
     .select()
     .from(deliveryAttempts)
-    .where(inArray(deliveryAttempts.deliveryId, jsonList(rows.map((r) => r.id))))
+    .where(inArray(deliveryAttempts.deliveryId, jsonList(rows.map((r) => r.delivery.id))))
     .orderBy(asc(deliveryAttempts.id));
-  return rows.map((delivery) => ({ delivery, attempts: attempts.filter((a) => a.deliveryId === delivery.id) }));
+  return rows.map(({ delivery, url }) => ({
+    delivery,
+    attempts: attemptsOrFirstTry(delivery, attempts.filter((a) => a.deliveryId === delivery.id), delivery.target === "global" ? globalUrl : (url ?? "")),
+  }));
 }
 
 export interface BulkRedelivery {

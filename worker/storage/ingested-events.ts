@@ -1,7 +1,7 @@
 // The `ingested_events` table: connector event ids already accepted, so ingest is idempotent by
 // id. Kept for the dedup window only (docs/delivery.md#retention). db first; no HTTP here.
 import { inArray, lt } from "drizzle-orm";
-import type { Db } from "./db.ts";
+import { getDb, type Db } from "./db.ts";
 import { insertJsonRows, jsonList } from "./json-rows.ts";
 import { ingestedEvents } from "./schema.ts";
 
@@ -23,8 +23,10 @@ export function isUniqueViolation(error: unknown): boolean {
   return /UNIQUE constraint failed/i.test(text);
 }
 
-/** Dedup ids received before `before`, at most `limit` of them. */
-export function pruneIngestedEventsStatement(db: Db, before: number, limit: number) {
+/** Dedup ids received before `before`, at most `limit` of them; returns how many went. */
+export async function deleteIngestedEventsBefore(d1: D1Database, before: number, limit: number): Promise<number> {
+  const db = getDb(d1);
   const old = db.select({ id: ingestedEvents.id }).from(ingestedEvents).where(lt(ingestedEvents.receivedAt, before)).limit(limit);
-  return db.delete(ingestedEvents).where(inArray(ingestedEvents.id, old));
+  const result = await db.delete(ingestedEvents).where(inArray(ingestedEvents.id, old)).run();
+  return result.meta.changes;
 }

@@ -44,9 +44,11 @@ function groupBySize<T>(items: readonly T[], limit: number): { grouped: string[]
  * `INSERT INTO t SELECT json_extract(value, '$."col"')… FROM json_each(?)` statements for `rows`
  * (drizzle insert shapes). Every column is selected in table order, so a column absent from a
  * row is NULL (an INTEGER PRIMARY KEY then gets its rowid); SQL DEFAULTs and `$defaultFn` do not
- * apply: pass every value. Booleans are stored as 0/1 like drizzle does.
+ * apply: pass every value. Booleans are stored as 0/1 like drizzle does. `computed` replaces a
+ * column's extract with an SQL expression over `value` in the grouped statements (rows inserted
+ * alone keep the plain value).
  */
-export function insertJsonRows(db: Db, table: SQLiteTable, rows: readonly Record<string, unknown>[], limit = MAX_JSON_PARAM_CHARS): BatchItem<"sqlite">[] {
+export function insertJsonRows(db: Db, table: SQLiteTable, rows: readonly Record<string, unknown>[], limit = MAX_JSON_PARAM_CHARS, computed: Record<string, SQL> = {}): BatchItem<"sqlite">[] {
   if (!rows.length) return [];
   const columns = Object.entries(getTableColumns(table));
   const asSqlRows = rows.map((row) => Object.fromEntries(columns.map(([key, col]) => {
@@ -54,7 +56,7 @@ export function insertJsonRows(db: Db, table: SQLiteTable, rows: readonly Record
     return [col.name, typeof value === "boolean" ? Number(value) : value ?? null];
   })));
   const { grouped, alone } = groupBySize(asSqlRows, limit);
-  const extracts = sql.join(columns.map(([, col]) => sql.raw(`json_extract(value, '$."${col.name}"')`)), sql`, `);
+  const extracts = sql.join(columns.map(([, col]) => computed[col.name] ?? sql.raw(`json_extract(value, '$."${col.name}"')`)), sql`, `);
   const statements: BatchItem<"sqlite">[] = grouped.map((json) => db.insert(table).select(sql`select ${extracts} from json_each(${json})`));
   // A row too large for a shared JSON param (its data near D1's 2 MB row cap) binds its own values.
   const single = alone.map((row) => {

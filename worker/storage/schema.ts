@@ -124,10 +124,11 @@ export const webhookEvents = sqliteTable(
     messageId: text("message_id"),
     createdAt: integer("created_at").notNull(),
   },
+  // No index on instance_id alone: the sequence index starts with it, and every index is a row
+  // written per event (docs/decisions.md). Non-message events are in no message index.
   (t) => [
-    index("webhook_events_instance_idx").on(t.instanceId),
     index("webhook_events_sequence_idx").on(t.instanceId, t.sequence),
-    index("webhook_events_message_idx").on(t.instanceId, t.messageId),
+    index("webhook_events_message_idx").on(t.instanceId, t.messageId).where(sql`message_id is not null`),
   ],
 );
 
@@ -157,17 +158,25 @@ export const deliveries = sqliteTable(
     /** Set while a consumer is sending; another consumer (or the sweep) leaves the row alone until then. */
     lockedUntil: integer("locked_until"),
     lastStatusCode: integer("last_status_code"),
+    /** Latency of the last attempt: with `completed_at` it stands in for a first-try success's attempt row (docs/delivery.md#delivery-log). */
+    lastLatencyMs: integer("last_latency_ms"),
     lastError: text("last_error"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /** When the last attempt ended (succeeded or failed); null while pending. */
     completedAt: integer("completed_at"),
   },
+  // Indexes are rows written (docs/delivery.md#tables): a fresh delivery is in none of the
+  // partial ones, and a first-try success never enters them.
   (t) => [
     index("deliveries_instance_idx").on(t.instanceId, t.id),
-    index("deliveries_status_next_idx").on(t.status, t.nextAttemptAt),
     index("deliveries_event_idx").on(t.eventId),
     index("deliveries_webhook_idx").on(t.instanceId, t.webhookId, t.createdAt),
     index("deliveries_order_idx").on(t.instanceId, t.webhookId, t.orderKey, t.status).where(sql`order_key is not null`),
+    /** Pending deliveries touched since ingest (retried, swept, held, redelivered): the sweep's due scan. */
+    index("deliveries_retry_due_idx").on(t.nextAttemptAt).where(sql`status = 'pending' AND next_attempt_at > created_at`),
+    /** Failed deliveries: counted by GET /status, pruned after succeeded ones. */
+    index("deliveries_failed_idx").on(t.id).where(sql`status = 'failed'`),
   ],
 );
 
@@ -194,6 +203,22 @@ export const deliveryAttempts = sqliteTable(
   (t) => [index("delivery_attempts_delivery_idx").on(t.deliveryId)],
 );
 
+/**
+ * Housekeeping's own state, one row (id 1): its last run (for GET /status) and when the budget
+ * last pruned and the short-horizon warning last fired (at most once an hour across isolates).
+ */
+export const housekeepingState = sqliteTable("housekeeping_state", {
+  id: integer("id").primaryKey(),
+  lastRunAt: integer("last_run_at").notNull(),
+  /** JSON of the last run's report (re-enqueued, pruned, size, caught up). */
+  lastRun: text("last_run", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  lastBudgetPruneAt: integer("last_budget_prune_at"),
+  horizonWarnedAt: integer("horizon_warned_at"),
+  /** No delivery below this id is still pending and untouched since ingest: where the sweep's scan starts. */
+  sweepWatermark: text("sweep_watermark"),
+});
+
+export type HousekeepingStateRow = typeof housekeepingState.$inferSelect;
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type DeliveryAttemptRow = typeof deliveryAttempts.$inferSelect;

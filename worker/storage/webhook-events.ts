@@ -2,31 +2,60 @@
 // (the body is built from it at send time: docs/delivery.md). db first; no HTTP here.
 import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import { getDb, type Db } from "./db.ts";
-import { insertJsonRows, jsonList } from "./json-rows.ts";
+import { insertJsonRows, jsonList, MAX_JSON_PARAM_CHARS } from "./json-rows.ts";
 import { deliveries, instances, webhookEvents, type WebhookEventRow } from "./schema.ts";
 
 export type NewWebhookEvent = typeof webhookEvents.$inferInsert;
 
+/**
+ * A provisional sequence (-n, from numberEvents) becomes the instance's counter + n as the row
+ * is inserted: no second write of the row and its sequence index entry. The counter moves in
+ * the same transaction afterwards (sequenceStatements).
+ */
+const sequenceOnInsert = sql.raw(`case when json_extract(value, '$."sequence"') < 0
+  then (select last_sequence from instances where id = json_extract(value, '$."instance_id"')) - json_extract(value, '$."sequence"')
+  else json_extract(value, '$."sequence"') end`);
+
 export function insertWebhookEventsStatements(db: Db, rows: NewWebhookEvent[]) {
-  return insertJsonRows(db, webhookEvents, rows);
+  return insertJsonRows(db, webhookEvents, rows, MAX_JSON_PARAM_CHARS, { sequence: sequenceOnInsert });
 }
 
-/** Events created before `before` that no delivery refers to any more, at most `limit` of them. */
-export function pruneOrphanEventsStatement(db: Db, before: number, limit: number) {
-  const orphans = db
-    .select({ id: webhookEvents.id })
-    .from(webhookEvents)
-    .where(and(
-      lt(webhookEvents.createdAt, before),
-      sql`not exists (select 1 from ${deliveries} where ${deliveries.eventId} = ${webhookEvents.id})`,
-    ))
-    .limit(limit);
-  return db.delete(webhookEvents).where(inArray(webhookEvents.id, orphans));
+const withoutDeliveries = sql`not exists (select 1 from ${deliveries} where ${deliveries.eventId} = ${webhookEvents.id})`;
+
+/** Of `ids` (the events of deliveries just deleted), deletes those no delivery refers to any more. */
+export async function deleteEventsWithoutDeliveries(d1: D1Database, ids: string[]): Promise<number> {
+  if (!ids.length) return 0;
+  const result = await getDb(d1).delete(webhookEvents).where(and(inArray(webhookEvents.id, jsonList(ids)), withoutDeliveries)).run();
+  return result.meta.changes;
 }
 
 /**
- * Turns the provisional sequences (-1, -2, … per instance, from numberEvents) into the instance's
- * next ones, then moves each instance's counter past them. Run in the same db.batch as the insert:
+ * Up to `limit` of the oldest events below `beforeId` that no delivery refers to (left behind
+ * when a prune stopped between its two statements): a range on the primary key, oldest first.
+ */
+export async function deleteOrphanEvents(d1: D1Database, beforeId: string, limit: number): Promise<number> {
+  const db = getDb(d1);
+  const orphans = db.select({ id: webhookEvents.id }).from(webhookEvents)
+    .where(and(lt(webhookEvents.id, beforeId), withoutDeliveries)).orderBy(webhookEvents.id).limit(limit);
+  const result = await db.delete(webhookEvents).where(inArray(webhookEvents.id, orphans)).run();
+  return result.meta.changes;
+}
+
+/**
+ * Which of these id prefixes (one per connector event: delivery/ids.ts) have a stored event:
+ * one range probe on the primary key per prefix, whatever the batch size. Ingest's dedup check.
+ */
+export async function findStoredPrefixes(db: Db, prefixes: string[]): Promise<Set<string>> {
+  if (!prefixes.length) return new Set();
+  const rows = await db.all<{ prefix: string }>(sql`select p.value as prefix from json_each(${JSON.stringify([...new Set(prefixes)])}) p
+    where exists (select 1 from ${webhookEvents} e where e.id >= p.value and e.id < p.value || '~')`);
+  return new Set(rows.map((r) => r.prefix));
+}
+
+/**
+ * Turns the provisional sequences (-1, -2, … per instance, from numberEvents) still stored (rows
+ * too large for a shared insert: sequenceOnInsert numbered the others) into the instance's next
+ * ones, then moves each instance's counter past them. Run in the same db.batch as the insert:
  * D1 runs one transaction at a time, so concurrent ingests of one instance never interleave and
  * the numbers have no gaps (docs/decisions.md#sequences-from-a-counter-on-the-instance-row).
  */

@@ -1,5 +1,5 @@
 // Reads for a webhook's stats (docs/api.md#endpoint-health): its deliveries by status and its
-// attempts' success rate and latency percentiles over a window. db first; no HTTP here.
+// attempts' success rate and latency percentiles over a window (first-try successes from their delivery rows). db first; no HTTP here.
 import { and, count, eq, gte } from "drizzle-orm";
 import { getDb } from "./db.ts";
 import { deliveries, type DeliveryStatus } from "./schema.ts";
@@ -30,14 +30,20 @@ export async function webhookWindowStats(d1: D1Database, instanceId: string, web
     .from(deliveries)
     .where(and(eq(deliveries.instanceId, instanceId), eq(deliveries.webhookId, webhookId), gte(deliveries.createdAt, since)))
     .groupBy(deliveries.status);
+  // A first-try success has no attempt row: its delivery row stands in for it (attemptsOrFirstTry).
   const summary = await d1.prepare(
     `select max(n) as n, sum(ok) as ok,
        max(case when rn = (n * 50 + 99) / 100 then latency_ms end) as p50,
        max(case when rn = (n * 95 + 99) / 100 then latency_ms end) as p95
-     from (select a.latency_ms, a.outcome = 'succeeded' as ok,
-             row_number() over (order by a.latency_ms) as rn, count(*) over () as n
-           from delivery_attempts a join deliveries d on d.id = a.delivery_id
-           where d.instance_id = ? and d.webhook_id = ? and a.started_at >= ?)`,
+     from (select latency_ms, ok, row_number() over (order by latency_ms) as rn, count(*) over () as n
+           from (select a.latency_ms, a.outcome = 'succeeded' as ok
+                 from delivery_attempts a join deliveries d on d.id = a.delivery_id
+                 where d.instance_id = ?1 and d.webhook_id = ?2 and a.started_at >= ?3
+                 union all
+                 select d.last_latency_ms, 1 from deliveries d
+                 where d.instance_id = ?1 and d.webhook_id = ?2 and d.status = 'succeeded' and d.last_latency_ms is not null
+                   and d.completed_at - d.last_latency_ms >= ?3
+                   and not exists (select 1 from delivery_attempts a where a.delivery_id = d.id)))`,
   ).bind(instanceId, webhookId, since).first<AttemptSummary>();
   const counts: Record<DeliveryStatus, number> = { pending: 0, succeeded: 0, failed: 0 };
   for (const row of byStatus) counts[row.status] = row.n;
