@@ -8,6 +8,7 @@ CREATE TABLE `housekeeping_state` (
 );
 --> statement-breakpoint
 DROP INDEX `deliveries_status_next_idx`;--> statement-breakpoint
+DROP INDEX `deliveries_webhook_idx`;--> statement-breakpoint
 ALTER TABLE `deliveries` ADD `last_latency_ms` integer;--> statement-breakpoint
 CREATE INDEX `deliveries_retry_due_idx` ON `deliveries` (`next_attempt_at`) WHERE status = 'pending' AND next_attempt_at > created_at;--> statement-breakpoint
 CREATE INDEX `deliveries_failed_idx` ON `deliveries` (`id`) WHERE status = 'failed';--> statement-breakpoint

@@ -55,12 +55,13 @@ describe("migration 0004_capacity on an engine v2 database with rows", () => {
     expect(db.pragma("foreign_key_check")).toEqual([]);
   });
 
-  it("drops the status and instance-only indexes; the message index holds message events only", () => {
+  it("drops the status, webhook and instance-only indexes; the message index holds message events only", () => {
     const db = seeded();
     apply(db, "0004_capacity.sql");
     const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").all() as { name: string }[]).map((r) => r.name);
     expect(names).not.toContain("deliveries_status_next_idx");
     expect(names).not.toContain("webhook_events_instance_idx");
+    expect(names).not.toContain("deliveries_webhook_idx");
     expect(names).toEqual(expect.arrayContaining(["deliveries_retry_due_idx", "deliveries_failed_idx", "webhook_events_message_idx", "webhook_events_sequence_idx"]));
     const byMessage = db.prepare("SELECT id FROM webhook_events INDEXED BY webhook_events_message_idx WHERE instance_id = 'i1' AND message_id = '3EB0A'").all();
     expect(byMessage).toEqual([{ id: "evt_1" }]);

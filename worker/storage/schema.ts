@@ -171,7 +171,6 @@ export const deliveries = sqliteTable(
   (t) => [
     index("deliveries_instance_idx").on(t.instanceId, t.id),
     index("deliveries_event_idx").on(t.eventId),
-    index("deliveries_webhook_idx").on(t.instanceId, t.webhookId, t.createdAt),
     index("deliveries_order_idx").on(t.instanceId, t.webhookId, t.orderKey, t.status).where(sql`order_key is not null`),
     /** Pending deliveries touched since ingest (retried, swept, held, redelivered): the sweep's due scan. */
     index("deliveries_retry_due_idx").on(t.nextAttemptAt).where(sql`status = 'pending' AND next_attempt_at > created_at`),
