@@ -7,6 +7,7 @@ import { log } from "../log.ts";
 import { claimAndLoadDeliveries, type DeliveryContext } from "../storage/deliveries.ts";
 import { recordBatchSettlement, type BatchSettlement } from "./store.ts";
 import { OutcomeRecorder } from "./recorder.ts";
+import { TEST_EVENT } from "./test-event.ts";
 import { releaseNextInChats } from "./ordering.ts";
 import { healthUpdates } from "./health.ts";
 import { callWebhook, prepareRequest, type FetchFn } from "./deliver.ts";
@@ -39,9 +40,13 @@ interface SendContext {
   actions: Map<string, MessageAction>;
 }
 
-/** Never attempted, in any round: a redelivery keeps the previous round's status code or error. */
+/**
+ * Never attempted, in any round (a redelivery keeps the previous round's status code or error):
+ * a success then needs no attempt row. Except the test event: a person reads its attempt,
+ * response body included, in the console (docs/api.md#test-event); it is rare.
+ */
 const isFirstEver = (ctx: DeliveryContext) =>
-  ctx.delivery.attempts === 0 && ctx.delivery.lastStatusCode === null && ctx.delivery.lastError === null;
+  ctx.delivery.attempts === 0 && ctx.delivery.lastStatusCode === null && ctx.delivery.lastError === null && ctx.delivery.event !== TEST_EVENT;
 
 /** prepare → call → classify for one claimed delivery; the result goes into the batch settlement. */
 async function sendOne(ctx: DeliveryContext, s: SendContext): Promise<void> {
