@@ -7,8 +7,12 @@ import type { BatchSettlement } from "./store.ts";
 
 /** At most this many deliveries of one batch are started or sent but not yet recorded. */
 export const UNRECORDED_LIMIT = 25;
-/** A group is written once it holds this many outcomes; the other half keeps the lanes busy meanwhile. */
-export const RECORD_GROUP_SIZE = Math.ceil(UNRECORDED_LIMIT / 2);
+/**
+ * A group is written once it holds this many outcomes; the other six slots (the most lanes an
+ * invocation runs: WEBHOOK_MAX_CONCURRENCY ≤ 6) keep every lane busy while it is written. Larger
+ * groups are fewer D1 round trips per batch (16 instead of 24 for 300 ids with groups of 13).
+ */
+export const RECORD_GROUP_SIZE = UNRECORDED_LIMIT - 6;
 
 export type RecordFn = (settlement: BatchSettlement) => Promise<void>;
 
