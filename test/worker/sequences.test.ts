@@ -46,6 +46,15 @@ describe("sequences", () => {
     }
   });
 
+  it("an event too large to share the grouped insert gets its place in the order too", async () => {
+    const instance = await seedInstance();
+    const e = testEnv();
+    const large = "x".repeat(950_000); // over MAX_JSON_PARAM_CHARS: inserted on its own, numbered by an UPDATE
+    const res = await ingest(e, { connector: "c1", events: [upsertEvent(instance.name, "s1"), upsertEvent(instance.name, large), upsertEvent(instance.name, "s3")] });
+    expect(res.status).toBe(200);
+    expect((await sequencesOf(instance.id)).map((r) => [r.sequence, r.text.length])).toEqual([[1, 2], [2, 950_000], [3, 2]]);
+  });
+
   it("a redelivered duplicate batch gets no new sequences", async () => {
     const instance = await seedInstance();
     const e = testEnv();
