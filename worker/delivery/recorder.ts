@@ -25,6 +25,8 @@ export class OutcomeRecorder {
   private unrecorded = 0;
   private waiters: (() => void)[] = [];
   private chain: Promise<void> = Promise.resolve();
+  /** Group writes queued or running. */
+  private writing = 0;
   private error: unknown;
   private readonly added = new Set<string>();
   readonly totals = { attempts: [] as SettledAttempt["attempt"]["outcome"][], unsendable: 0, writes: 0, recordMs: 0 };
@@ -34,7 +36,9 @@ export class OutcomeRecorder {
   /** Waits for a free slot before a send may start; false once a write failed (stop sending). */
   async acquire(): Promise<boolean> {
     while (this.unrecorded >= this.limit && !this.error) {
-      this.flush();
+      // Out of slots: write what is grouped, unless a write is under way (its end frees slots
+      // and wakes us). Flushing behind a running write would only make many small groups.
+      if (!this.writing) this.flush();
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     if (this.error) return false;
@@ -82,6 +86,7 @@ export class OutcomeRecorder {
     const count = this.grouped;
     this.group = emptyGroup();
     this.grouped = 0;
+    this.writing += 1;
     this.chain = this.chain.then(async () => {
       const started = this.now();
       try {
@@ -92,6 +97,7 @@ export class OutcomeRecorder {
       } finally {
         this.totals.recordMs += this.now() - started;
         this.unrecorded -= count;
+        this.writing -= 1;
         this.wake();
       }
     });
