@@ -47,6 +47,7 @@ function throwawayCertificate(): { key: Buffer; cert: Buffer } {
 /** WhatsApp's upload format: AES-256-CBC of the bytes, then the first 10 bytes of HMAC-SHA256(iv ‖ ciphertext). */
 async function encryptUpload(plaintext: Buffer, mediaKey: Buffer): Promise<Buffer> {
   const { iv, cipherKey, macKey } = await getMediaKeys(mediaKey, "image");
+  if (!macKey) throw new Error("fake media host: Baileys derived no mac key");
   const cipher = createCipheriv("aes-256-cbc", cipherKey, iv);
   const encrypted = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   const mac = createHmac("sha256", macKey).update(iv).update(encrypted).digest().subarray(0, 10);
