@@ -48,10 +48,11 @@ describe("mediaBase64 pushed after webhook changes", () => {
     expect(stub.calls[1]!.body).toEqual({ ...DEFAULT_INSTANCE_SETTINGS, rejectCall: true, mediaBase64: true });
   });
 
-  it("goes with /settings/set, whose answer stays Evolution's settings", async () => {
+  it("goes with /settings/set (never taken from its body), whose answer stays Evolution's settings", async () => {
     const { instanceName, stub } = await reportedInstance();
     await call("POST", `/webhooks/${instanceName}`, { body: { url: HOOK, webhook_base64: true } });
-    const res = await call("POST", `/settings/set/${instanceName}`, { body: { groupsIgnore: true } });
+    // A caller cannot set it: the webhooks decide.
+    const res = await call("POST", `/settings/set/${instanceName}`, { body: { groupsIgnore: true, mediaBase64: false } });
     expect(res.json).toEqual({ settings: { instanceName, settings: { ...DEFAULT_INSTANCE_SETTINGS, groupsIgnore: true } } });
     expect(stub.calls.at(-1)!.body).toEqual({ ...DEFAULT_INSTANCE_SETTINGS, groupsIgnore: true, mediaBase64: true });
   });
