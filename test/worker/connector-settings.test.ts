@@ -1,13 +1,16 @@
 // The settings the worker gives the owning connector: `mediaBase64` is computed from the instance's
 // webhooks (true while one enabled webhook wants base64) and pushed after every webhook change, with
-// every connect command and when an instance opens; a push never fails the webhook route.
+// every connect command and when an instance opens, and after delivery disables a webhook (410,
+// auto-disable); a push never fails the webhook route.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_INSTANCE_SETTINGS } from "../../protocol/commands.ts";
 import { INGEST_PATH } from "../../protocol/envelope.ts";
 import { connectorSignatureHeaders } from "../../protocol/signing.ts";
 import { call, createTestInstance } from "./helpers/api.ts";
 import { CONNECTOR_SECRET, setStoredStatus, status, stubConnector, type ConnectorCall, type ConnectorStub } from "./helpers/connector-stub.ts";
-import { SELF } from "cloudflare:test";
+import { env } from "cloudflare:test";
+import { runHousekeeping } from "../../worker/delivery/sweep.ts";
+import { app, consume, deps, fakeReceiver, ingestOne, seedInstance, testEnv } from "./helpers/pipeline.ts";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -80,16 +83,46 @@ describe("mediaBase64 pushed after webhook changes", () => {
 });
 
 describe("mediaBase64 pushed when an instance opens", () => {
-  it("pushes the settings after ingesting a connection.update open", async () => {
+  it("pushes the settings after answering the ingest of a connection.update open", async () => {
     const { instanceName } = await createTestInstance({ webhook: HOOK, webhook_base64: true });
     const stub = stubConnector(echo);
+    const afterAnswer: Promise<unknown>[] = [];
+    const executionCtx = { waitUntil: (work: Promise<unknown>) => void afterAnswer.push(work), passThroughOnException: () => undefined, props: {} };
     const body = JSON.stringify({
       connector: "c1",
       events: [{ id: `open-${instanceName}`, instance: instanceName, type: "connection.update", at: Date.now(), payload: { connection: "open" } }],
     });
     const headers = await connectorSignatureHeaders(CONNECTOR_SECRET, body, Date.now());
-    const res = await SELF.fetch(`http://l2msg.test${INGEST_PATH}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    const res = await app.request(INGEST_PATH, { method: "POST", headers: { "content-type": "application/json", ...headers }, body }, testEnv(), executionCtx);
     expect(res.status).toBe(200);
-    await vi.waitFor(() => expect(pushes(stub)).toEqual([true]), { timeout: 5_000 });
+    expect(afterAnswer).toHaveLength(1);
+    await Promise.all(afterAnswer);
+    expect(pushes(stub)).toEqual([true]);
+  });
+});
+
+describe("mediaBase64 pushed after delivery disables a webhook", () => {
+  /** A seeded instance whose only webhook wants base64, reported open by a connector. */
+  async function openInstanceWithBase64Webhook() {
+    const instance = await seedInstance({ base64: true });
+    await env.DB.prepare("UPDATE instances SET status = 'open' WHERE id = ?").bind(instance.id).run();
+    return instance;
+  }
+
+  it("turns it off when the only base64 webhook answers 410 Gone", async () => {
+    const instance = await openInstanceWithBase64Webhook();
+    const { e, ids } = await ingestOne(instance.name);
+    const stub = stubConnector(echo);
+    await consume(e, ids, deps(fakeReceiver(() => new Response("gone", { status: 410 })).fetch).consumerDeps);
+    expect(pushes(stub)).toEqual([false]);
+  });
+
+  it("turns it off when the cron disables the only base64 webhook", async () => {
+    const instance = await openInstanceWithBase64Webhook();
+    const now = Date.now();
+    await env.DB.prepare("UPDATE webhooks SET failing_since = ?, last_failure_at = ?, consecutive_failures = 9 WHERE instance_id = ?").bind(now - 3 * 3_600_000, now, instance.id).run();
+    const stub = stubConnector(echo);
+    await runHousekeeping(testEnv({ WEBHOOK_DISABLE_AFTER_HOURS: "1" }), now);
+    expect(stub.calls.filter((c) => c.path === `/v1/instances/${instance.name}/settings`).map((c) => (c.body as { mediaBase64: boolean }).mediaBase64)).toEqual([false]);
   });
 });
