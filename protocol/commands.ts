@@ -25,7 +25,6 @@ export const instanceStatusSchema = z.object({
 });
 export type InstanceStatus = z.infer<typeof instanceStatusSchema>;
 
-
 /** POST /v1/instances/{name}/send-text */
 export const sendTextRequestSchema = z.object({
   jid: z.string().min(3),

@@ -39,6 +39,12 @@ export async function syncConnectorSettings(deps: ConnectorClient, d1: D1Databas
   }
 }
 
+/** A failed instance lookup skips that push (logged): the callers must never fail because of it. */
+const lookupFailed = (instance: string, reason: string) => (err: unknown): undefined => {
+  log.warn("connector_settings_push_failed", { instance, reason, error: err instanceof Error ? err.message : String(err) });
+  return undefined;
+};
+
 /** Instances of a batch that reported `connection.update` open. Pure. */
 export function openedInstances(envelope: IngestEnvelope): string[] {
   const opened = envelope.events.filter((e) => e.type === "connection.update" && (e.payload as { connection?: unknown } | null)?.connection === "open");
@@ -51,7 +57,7 @@ export function openedInstances(envelope: IngestEnvelope): string[] {
  */
 export async function syncOpenedInstances(deps: ConnectorClient, d1: D1Database, names: string[]): Promise<void> {
   for (const name of names) {
-    const instance = await findInstanceByName(d1, name);
+    const instance = await findInstanceByName(d1, name).catch(lookupFailed(name, "opened"));
     if (instance) await syncConnectorSettings(deps, d1, instance, "opened");
   }
 }
@@ -59,7 +65,7 @@ export async function syncOpenedInstances(deps: ConnectorClient, d1: D1Database,
 /** After webhooks were disabled by delivery (410 Gone, auto-disable): the instances they belong to, each once. */
 export async function syncInstancesById(deps: ConnectorClient, d1: D1Database, instanceIds: string[], reason: string): Promise<void> {
   for (const id of new Set(instanceIds)) {
-    const instance = await findInstanceById(d1, id);
+    const instance = await findInstanceById(d1, id).catch(lookupFailed(id, reason));
     if (instance) await syncConnectorSettings(deps, d1, instance, reason);
   }
 }
