@@ -25,9 +25,6 @@ export const instanceStatusSchema = z.object({
 });
 export type InstanceStatus = z.infer<typeof instanceStatusSchema>;
 
-/** POST /v1/instances/{name}/connect — start (or reuse) the socket; waits briefly for a QR/pairing code or open. */
-export const connectRequestSchema = z.object({ number: z.string().regex(/^\d{6,20}$/).nullish() });
-
 /** POST /v1/instances/{name}/send-text */
 export const sendTextRequestSchema = z.object({
   jid: z.string().min(3),
@@ -68,8 +65,24 @@ export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = {
   syncFullHistory: false,
 };
 
+/**
+ * The settings command's body: Evolution's settings plus what the worker derives from the instance's
+ * webhooks (never set by a user). `mediaBase64`: some enabled webhook wants `message.base64`, so the
+ * connector downloads inbound media; absent (settings kept before the field existed) means false.
+ */
+export const connectorSettingsSchema = instanceSettingsSchema.extend({ mediaBase64: z.boolean().default(false) });
+export type ConnectorSettings = z.infer<typeof connectorSettingsSchema>;
+
+export const DEFAULT_CONNECTOR_SETTINGS: ConnectorSettings = { ...DEFAULT_INSTANCE_SETTINGS, mediaBase64: false };
+
 /** The settings command's answer. */
-export const settingsResponseSchema = z.object({ instance: z.string(), settings: instanceSettingsSchema });
+export const settingsResponseSchema = z.object({ instance: z.string(), settings: connectorSettingsSchema });
+
+/**
+ * POST /v1/instances/{name}/connect — start (or reuse) the socket; waits briefly for a QR/pairing code or open.
+ * `settings`, when present, are applied (and kept) before the socket starts, as the settings command would.
+ */
+export const connectRequestSchema = z.object({ number: z.string().regex(/^\d{6,20}$/).nullish(), settings: connectorSettingsSchema.nullish() });
 
 /** Error body the connector answers with on 4xx/5xx. */
 export const commandErrorSchema = z.object({ error: z.string(), message: z.string() });

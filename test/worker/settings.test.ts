@@ -27,7 +27,8 @@ describe("instance settings routes", () => {
     expect(res.status).toBe(201);
     const expected = { ...DEFAULT_INSTANCE_SETTINGS, rejectCall: true, msgCall: "no calls", readStatus: true };
     expect(res.json).toEqual({ settings: { instanceName, settings: expected } });
-    expect(stub.calls).toEqual([{ method: "POST", path: `/v1/instances/${instanceName}/settings`, body: expected, signatureValid: true }]);
+    // The connector also gets `mediaBase64`, computed from the webhooks (none here), never from the body.
+    expect(stub.calls).toEqual([{ method: "POST", path: `/v1/instances/${instanceName}/settings`, body: { ...expected, mediaBase64: false }, signatureValid: true }]);
     const found = await call("GET", `/settings/find/${instanceName}`, { key: token });
     expect(found.json).toEqual(expected);
   });

@@ -8,7 +8,7 @@ import {
   instanceStatusSchema,
   sendTextResponseSchema,
   settingsResponseSchema,
-  type InstanceSettings,
+  type ConnectorSettings,
   type InstanceStatus,
   type sendTextRequestSchema,
 } from "../../protocol/commands.ts";
@@ -31,13 +31,16 @@ export async function fetchConnectorState(deps: ConnectorClient, name: string): 
   throw rejectionError("read state", result);
 }
 
-/** Starts (or reuses) the socket; the connector waits briefly for a QR, a pairing code or open. */
-export async function connectOnConnector(deps: ConnectorClient, name: string, number?: string): Promise<InstanceStatus> {
+/**
+ * Starts (or reuses) the socket; the connector waits briefly for a QR, a pairing code or open.
+ * `settings` are applied before the socket starts, so its first events already follow them.
+ */
+export async function connectOnConnector(deps: ConnectorClient, name: string, settings: ConnectorSettings, number?: string): Promise<InstanceStatus> {
   const result = await sendCommand(deps, {
     name: "connect",
     method: COMMAND_METHODS.connect,
     path: COMMAND_PATHS.connect(name),
-    body: { number: number ?? null },
+    body: { number: number ?? null, settings },
     schema: instanceStatusSchema,
   });
   if (result.ok) return result.data;
@@ -80,7 +83,7 @@ export async function sendTextOnConnector(deps: ConnectorClient, name: string, r
 }
 
 /** Pushes the instance's settings; the connector applies them live and keeps them. */
-export async function pushSettingsToConnector(deps: ConnectorClient, name: string, settings: InstanceSettings): Promise<InstanceSettings> {
+export async function pushSettingsToConnector(deps: ConnectorClient, name: string, settings: ConnectorSettings): Promise<ConnectorSettings> {
   const result = await sendCommand(deps, {
     name: "apply the settings",
     method: COMMAND_METHODS.settings,

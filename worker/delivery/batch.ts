@@ -13,6 +13,7 @@ import { healthUpdates } from "./health.ts";
 import { callWebhook, prepareRequest, type FetchFn } from "./deliver.ts";
 import { classifyAttempt } from "./policy.ts";
 import { EARLY_TOLERANCE_MS, errorRetrySeconds, settleAttempt, unclaimedAction, type MessageAction } from "./settle.ts";
+import { syncInstancesById } from "../lifecycle/connector-settings.ts";
 
 export interface ConsumerDeps {
   fetch: FetchFn;
@@ -104,11 +105,16 @@ async function sendOneSafely(ctx: DeliveryContext, s: SendContext): Promise<void
 
 /**
  * One group of outcomes in one transaction (attempts, states, 410'd webhooks disabled, endpoint
- * health), then the next delivery of each ordered chat a finished one unblocks is enqueued.
+ * health), then the next delivery of each ordered chat a finished one unblocks is enqueued and
+ * the connector hears of disabled webhooks.
  */
-async function recordGroup(env: Env, group: BatchSettlement, contexts: ReadonlyMap<string, DeliveryContext>): Promise<void> {
+async function recordGroup(env: Env, config: Config, group: BatchSettlement, contexts: ReadonlyMap<string, DeliveryContext>): Promise<void> {
   await recordBatchSettlement(env.DB, { ...group, health: healthUpdates(group, contexts) });
   await releaseNextInChats(env, group, contexts);
+  // A webhook that answered 410 may have been the one wanting base64: the connector stops downloading.
+  if (group.disableWebhooksOf.length) {
+    await syncInstancesById({ config }, env.DB, group.disableWebhooksOf.map((k) => k.instanceId), "webhook gone (410)");
+  }
 }
 
 /**
@@ -130,7 +136,7 @@ export async function processDeliveryBatch(env: Env, config: Config, deps: Consu
     if (ctx && claimed.has(id)) toSend.push(ctx);
     else actions.set(id, unclaimedAction(ctx, now));
   }
-  const recorder = new OutcomeRecorder((group) => recordGroup(env, group, contexts), deps.now);
+  const recorder = new OutcomeRecorder((group) => recordGroup(env, config, group, contexts), deps.now);
   const send: SendContext = { config, deps, lockedUntil, recorder, actions };
   await eachWithLimit(toSend, config.maxConcurrency, (ctx) => sendOneSafely(ctx, send));
   const sent = deps.now();
