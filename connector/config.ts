@@ -55,6 +55,13 @@ const envSchema = z.object({
   OUTBOX_MAX_EVENTS: integer(1_000_000, 1),
   OUTBOX_MAX_BYTES: integer(1024 * 1024 * 1024, 1024),
   MEDIA_MAX_BYTES: integer(2 * 1024 * 1024, 0),
+  /** How many instances the worker may place here (the fleet's placement, docs/decisions.md). */
+  CONNECTOR_CAPACITY: integer(50, 1).pipe(z.number().max(100_000)),
+  /** 32 bytes, base64 or hex: encrypts the credentials written through to the worker (connectors only). */
+  CREDENTIALS_KEY: z
+    .string()
+    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, "base64").length === 32, { error: "must be 32 bytes as 64 hex digits or base64" })
+    .optional(),
 });
 
 export type ConnectorConfig = {
@@ -70,6 +77,9 @@ export type ConnectorConfig = {
   outboxMaxEvents: number;
   outboxMaxBytes: number;
   mediaMaxBytes: number;
+  capacity: number;
+  /** The AES-256-GCM key of credential write-through; undefined: credentials stay on this disk only. */
+  credentialsKey: Uint8Array | undefined;
   tuning: ConnectorTuning;
 };
 
@@ -105,6 +115,8 @@ export function parseConfig(env: Record<string, string | undefined>, tuning: Par
     outboxMaxEvents: e.OUTBOX_MAX_EVENTS,
     outboxMaxBytes: e.OUTBOX_MAX_BYTES,
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
+    capacity: e.CONNECTOR_CAPACITY,
+    credentialsKey: e.CREDENTIALS_KEY === undefined ? undefined : new Uint8Array(/^[0-9a-fA-F]{64}$/.test(e.CREDENTIALS_KEY) ? Buffer.from(e.CREDENTIALS_KEY, "hex") : Buffer.from(e.CREDENTIALS_KEY, "base64")),
     tuning: { ...DEFAULT_TUNING, ...tuning },
   };
 }

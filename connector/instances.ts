@@ -58,6 +58,19 @@ export class InstanceRegistry {
     this.deps.authStore.wipe(name);
   }
 
+  /** Hands the instance over (fleet): closes its socket without logging out, keeps the credentials, forgets the session. */
+  async release(name: string): Promise<void> {
+    const session = this.sessions.get(name);
+    if (!session) return;
+    this.sessions.delete(name);
+    await session.shutdown();
+  }
+
+  /** Names of the sessions held now. */
+  names(): string[] {
+    return [...this.sessions.keys()];
+  }
+
   async shutdown(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => s.shutdown()));
   }

@@ -2,20 +2,26 @@
 // session and control-API suites, and tears it down.
 import { startConnector, type ConnectorDeps, type RunningConnector } from "../../connector/index.ts";
 import type { ConnectorEvent } from "../../protocol/envelope.ts";
+import type { Assignment } from "../../protocol/fleet.ts";
+import { attachFleetStub } from "./fleet-stub.ts";
 import { captureLogger, socketFactory, startWorkerStub, tempDir, testConfig, waitFor } from "./helpers.ts";
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
-export async function startHarness(options: { dir?: string; deps?: ConnectorDeps; env?: Record<string, string> } = {}) {
+export async function startHarness(options: { dir?: string; deps?: ConnectorDeps; env?: Record<string, string>; owned?: Assignment[] } = {}) {
   const worker = await startWorkerStub();
+  const fleet = attachFleetStub(worker.server, { owned: options.owned });
   const dir = options.dir ? { path: options.dir, cleanup: () => undefined } : tempDir();
   const sockets = socketFactory();
   const { logger, lines } = captureLogger();
   const config = testConfig(dir.path, worker.url, options.env);
   const connector: RunningConnector = await startConnector(config, { socketFactory: sockets.factory, logger, ...options.deps });
+  // Commands in the tests come after the worker's first assignment list, as in production.
+  await fleet.ready();
   const ofType = (type: string, instance = "sales"): ConnectorEvent[] => worker.events().filter((e) => e.type === type && e.instance === instance);
   return {
     worker,
+    fleet,
     dir,
     sockets,
     lines,
@@ -31,6 +37,7 @@ export async function startHarness(options: { dir?: string; deps?: ConnectorDeps
     },
     async stop(options: { keepDir?: boolean } = {}): Promise<void> {
       await connector.stop();
+      fleet.close();
       await worker.close();
       if (!options.keepDir) dir.cleanup();
     },

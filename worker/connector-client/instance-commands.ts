@@ -10,6 +10,7 @@ import {
   type InstanceStatus,
   type sendTextRequestSchema,
 } from "../../protocol/commands.ts";
+import { fleetRegistry } from "../fleet/registry.ts";
 import { rejectionError, sendCommand, type CommandRejection, type ConnectorClient } from "./transport.ts";
 
 export type SendTextRequest = z.input<typeof sendTextRequestSchema>;
@@ -37,13 +38,14 @@ export async function connectOnConnector(deps: ConnectorClient, name: string, nu
     path: COMMAND_PATHS.connect(name),
     body: { number: number ?? null },
     schema: instanceStatusSchema,
+    placement: "place",
   });
   if (result.ok) return result.data;
   throw rejectionError("connect", result);
 }
 
 export async function restartOnConnector(deps: ConnectorClient, name: string): Promise<InstanceStatus> {
-  const result = await sendCommand(deps, { name: "restart", method: COMMAND_METHODS.restart, path: COMMAND_PATHS.restart(name), schema: instanceStatusSchema });
+  const result = await sendCommand(deps, { name: "restart", method: COMMAND_METHODS.restart, path: COMMAND_PATHS.restart(name), schema: instanceStatusSchema, placement: "place" });
   if (result.ok) return result.data;
   throw rejectionError("restart", result);
 }
@@ -59,7 +61,11 @@ export async function logoutOnConnector(deps: ConnectorClient, name: string): Pr
 /** Logs out if needed and wipes the credentials; an unknown instance is already removed. */
 export async function removeOnConnector(deps: ConnectorClient, name: string): Promise<void> {
   const result = await sendCommand(deps, { name: "remove", method: COMMAND_METHODS.remove, path: COMMAND_PATHS.remove(name), schema: acknowledgementSchema });
-  if (result.ok || result.status === 404) return;
+  if (result.ok || result.status === 404) {
+    // Removed: nobody owns it any more (its epoch is kept, so a recreated name starts higher).
+    await fleetRegistry(deps.env).forget(name);
+    return;
+  }
   throw rejectionError("remove the instance", result);
 }
 
