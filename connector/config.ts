@@ -72,6 +72,13 @@ const envSchema = z.object({
   MEDIA_MAX_BYTES: integer(MAX_MEDIA_BASE64_SOURCE_BYTES, 0).pipe(
     z.number().max(MAX_MEDIA_BASE64_SOURCE_BYTES, { error: `must be at most ${MAX_MEDIA_BASE64_SOURCE_BYTES} (base64 must fit the worker's stored event)` }),
   ),
+  /** How many instances the worker may place here (the fleet's placement, docs/decisions.md). */
+  CONNECTOR_CAPACITY: integer(50, 1).pipe(z.number().max(100_000)),
+  /** 32 bytes, base64 or hex: encrypts the credentials written through to the worker (connectors only). */
+  CREDENTIALS_KEY: z
+    .string()
+    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, "base64").length === 32, { error: "must be 32 bytes as 64 hex digits or base64" })
+    .optional(),
 });
 
 /** WhatsApp Web version `[major, minor, build]` as Baileys' `version` option takes it. */
@@ -94,6 +101,9 @@ export type ConnectorConfig = {
   mediaMaxBytes: number;
   /** Bounds of the on-disk store of sent messages (getMessage for retry receipts, quoting). */
   sentMessages: { maxAgeMs: number; maxPerInstance: number };
+  capacity: number;
+  /** The AES-256-GCM key of credential write-through; undefined: credentials stay on this disk only. */
+  credentialsKey: Uint8Array | undefined;
   tuning: ConnectorTuning;
 };
 
@@ -131,6 +141,8 @@ export function parseConfig(env: Record<string, string | undefined>, tuning: Par
     outboxMaxBytes: e.OUTBOX_MAX_BYTES,
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
     sentMessages: { maxAgeMs: e.SENT_MESSAGES_MAX_AGE_DAYS * 24 * 60 * 60 * 1000, maxPerInstance: e.SENT_MESSAGES_MAX_PER_INSTANCE },
+    capacity: e.CONNECTOR_CAPACITY,
+    credentialsKey: e.CREDENTIALS_KEY === undefined ? undefined : new Uint8Array(/^[0-9a-fA-F]{64}$/.test(e.CREDENTIALS_KEY) ? Buffer.from(e.CREDENTIALS_KEY, "hex") : Buffer.from(e.CREDENTIALS_KEY, "base64")),
     tuning: { ...DEFAULT_TUNING, ...tuning },
   };
 }

@@ -3,7 +3,7 @@
 // COMMAND_METHODS) of protocol/commands.ts. Handlers stay thin: validate, call, shape.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { connectRequestSchema, instanceSettingsSchema, sendTextRequestSchema } from "../protocol/commands.ts";
+import { connectRequestSchema, instanceSettingsSchema, restartRequestSchema, sendTextRequestSchema } from "../protocol/commands.ts";
 import { instanceNameSchema } from "../protocol/envelope.ts";
 import {
   CONNECTOR_SIGNATURE_HEADER,
@@ -27,7 +27,7 @@ export type ControlDeps = {
   logger: Logger;
 };
 
-type Reply = { status: number; body: unknown };
+export type Reply = { status: number; body: unknown };
 type Route = { method: string[]; pattern: RegExp; handle: (deps: ControlDeps, name: string, body: unknown) => Promise<Reply> };
 
 const ok = (body: unknown): Reply => ({ status: 200, body });
@@ -54,11 +54,24 @@ const ROUTES: Route[] = [
     pattern: /^\/v1\/instances\/([^/]+)\/connect$/,
     handle: async (d, name, body) => {
       const parsed = connectRequestSchema.safeParse(body ?? {});
-      if (!parsed.success) return fail(400, "invalid_request", `number: ${parsed.error.issues[0]?.message ?? "invalid"}`);
-      return ok(await d.registry.getOrCreate(name).connect(parsed.data.number ?? undefined));
+      if (!parsed.success) return fail(400, "invalid_request", issuesText(parsed.error.issues));
+      const session = d.registry.getOrCreate(name);
+      // The worker's copy wins: a connector new to the instance has none, or an old one.
+      if (parsed.data.settings) await session.applySettings(parsed.data.settings);
+      return ok(await session.connect(parsed.data.number ?? undefined));
     },
   },
-  { method: ["POST", "PUT"], pattern: /^\/v1\/instances\/([^/]+)\/restart$/, handle: async (d, name) => ok(await d.registry.getOrCreate(name).restart()) },
+  {
+    method: ["POST", "PUT"],
+    pattern: /^\/v1\/instances\/([^/]+)\/restart$/,
+    handle: async (d, name, body) => {
+      const parsed = restartRequestSchema.safeParse(body ?? {});
+      if (!parsed.success) return fail(400, "invalid_request", issuesText(parsed.error.issues));
+      const session = d.registry.getOrCreate(name);
+      if (parsed.data.settings) await session.applySettings(parsed.data.settings);
+      return ok(await session.restart());
+    },
+  },
   {
     method: ["POST", "DELETE"],
     pattern: /^\/v1\/instances\/([^/]+)\/logout$/,
@@ -73,11 +86,14 @@ const ROUTES: Route[] = [
     pattern: /^\/v1\/instances\/([^/]+)\/settings$/,
     handle: async (d, name, body) => {
       const parsed = instanceSettingsSchema.safeParse(body);
-      if (!parsed.success) return fail(400, "invalid_request", parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
+      if (!parsed.success) return fail(400, "invalid_request", issuesText(parsed.error.issues));
       return ok({ instance: name, settings: await d.registry.getOrCreate(name).applySettings(parsed.data) });
     },
   },
 ];
+
+const issuesText = (issues: { path: PropertyKey[]; message: string }[]): string =>
+  issues.map((i) => `${i.path.map(String).join(".") || "body"}: ${i.message}`).join("; ");
 
 async function sendTextRoute(d: ControlDeps, name: string, body: unknown): Promise<Reply> {
   const parsed = sendTextRequestSchema.safeParse(body);
@@ -120,7 +136,12 @@ function header(req: IncomingMessage, name: string): string | undefined {
 async function route(deps: ControlDeps, req: IncomingMessage, raw: string): Promise<Reply> {
   const check = await verifyConnectorRequest(deps.secret, header(req, CONNECTOR_TIMESTAMP_HEADER), header(req, CONNECTOR_SIGNATURE_HEADER), raw, deps.now());
   if (!check.ok) return fail(401, "unauthorized", `signature ${check.reason}`);
-  const path = new URL(req.url ?? "/", "http://connector").pathname;
+  return runCommand(deps, req.method ?? "GET", new URL(req.url ?? "/", "http://connector").pathname, raw);
+}
+
+/** Runs one already-verified command (HTTP here, or a frame from the worker socket, connector/fleet.ts). */
+export async function runCommand(deps: ControlDeps, method: string, path: string, raw: string): Promise<Reply> {
+  const req = { method };
   const matches = ROUTES.filter((r) => r.pattern.test(path));
   if (matches.length === 0) return fail(404, "not_found", `no route for ${path}`);
   const match = matches.find((r) => r.method.includes(req.method ?? "GET"));

@@ -25,26 +25,6 @@ export const instanceStatusSchema = z.object({
 });
 export type InstanceStatus = z.infer<typeof instanceStatusSchema>;
 
-/** POST /v1/instances/{name}/connect — start (or reuse) the socket; waits briefly for a QR/pairing code or open. */
-export const connectRequestSchema = z.object({ number: z.string().regex(/^\d{6,20}$/).nullish() });
-
-/** POST /v1/instances/{name}/send-text */
-export const sendTextRequestSchema = z.object({
-  jid: z.string().min(3),
-  text: z.string().min(1).max(65536),
-  /** Id of a message to quote, if any. */
-  quotedId: z.string().nullish(),
-});
-/** The sent WAMessage, JSON-safe. */
-export const sendTextResponseSchema = z.object({
-  key: z.object({ remoteJid: z.string(), fromMe: z.boolean(), id: z.string() }).passthrough(),
-  message: z.record(z.string(), z.unknown()).nullish(),
-  messageTimestamp: z.number(),
-  status: z.string(),
-  /** True when `quotedId` named a message the instance does not know: the text went out without a quote. */
-  quoteDropped: z.boolean().optional(),
-});
-
 /** Evolution's instance settings (docs/api.md#instance-settings); the settings command's body. */
 export const instanceSettingsSchema = z.object({
   rejectCall: z.boolean(),
@@ -67,6 +47,35 @@ export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = {
   readStatus: false,
   syncFullHistory: false,
 };
+
+/** POST /v1/instances/{name}/connect — start (or reuse) the socket; waits briefly for a QR/pairing code or open. */
+export const connectRequestSchema = z.object({
+  number: z.string().regex(/^\d{6,20}$/).nullish(),
+  /** The instance's settings as the worker stores them: a connector new to the instance starts with them. */
+  settings: instanceSettingsSchema.nullish(),
+});
+
+/** POST /v1/instances/{name}/restart — body optional; `settings` as for connect. */
+export const restartRequestSchema = z.object({
+  settings: instanceSettingsSchema.nullish(),
+});
+
+/** POST /v1/instances/{name}/send-text */
+export const sendTextRequestSchema = z.object({
+  jid: z.string().min(3),
+  text: z.string().min(1).max(65536),
+  /** Id of a message to quote, if any. */
+  quotedId: z.string().nullish(),
+});
+/** The sent WAMessage, JSON-safe. */
+export const sendTextResponseSchema = z.object({
+  key: z.object({ remoteJid: z.string(), fromMe: z.boolean(), id: z.string() }).passthrough(),
+  message: z.record(z.string(), z.unknown()).nullish(),
+  messageTimestamp: z.number(),
+  status: z.string(),
+  /** True when `quotedId` named a message the instance does not know: the text went out without a quote. */
+  quoteDropped: z.boolean().optional(),
+});
 
 /** The settings command's answer. */
 export const settingsResponseSchema = z.object({ instance: z.string(), settings: instanceSettingsSchema });

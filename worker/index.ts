@@ -4,6 +4,9 @@ import type { DeliveryJob, Env } from "./env.ts";
 import { defaultConsumerDeps, handleQueueBatch } from "./delivery/consumer.ts";
 import { runHousekeeping } from "./delivery/sweep.ts";
 
+export { FleetRegistry } from "./fleet/registry.ts";
+export { ConnectorHub } from "./fleet/hub.ts";
+
 const app = createApp();
 
 export default {

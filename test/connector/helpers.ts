@@ -171,6 +171,7 @@ export async function startWorkerStub(respond: (batch: Batch) => number | { stat
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    server,
     batches,
     attempts,
     badSignatures: () => badSignatures,

@@ -137,7 +137,8 @@ describe("instance session", () => {
     expect(sock.ended).toEqual([undefined]);
     expect(sock.loggedOut).toBe(0);
 
-    h = await startHarness({ dir });
+    // Only what the worker assigns comes back: "sales" is, "unpaired" is not.
+    h = await startHarness({ dir, owned: [{ instance: "sales", epoch: 2 }] });
     const [startup] = await h.expectEvents("connector.startup", 1);
     expect(startup!.payload).toEqual({ connector: "c1", version: expect.any(String) });
     expect(h.ofType("connector.startup", "unpaired")).toHaveLength(0);

@@ -12,6 +12,8 @@ import {
   type InstanceStatus,
   type sendTextRequestSchema,
 } from "../../protocol/commands.ts";
+import { fleetRegistry } from "../fleet/registry.ts";
+import { settingsByName } from "../storage/instance-settings.ts";
 import { rejectionError, sendCommand, type CommandRejection, type ConnectorClient } from "./transport.ts";
 
 export type SendTextRequest = z.input<typeof sendTextRequestSchema>;
@@ -31,21 +33,35 @@ export async function fetchConnectorState(deps: ConnectorClient, name: string): 
   throw rejectionError("read state", result);
 }
 
+/** The stored settings travel with the commands that may start the instance on a connector new to it. */
+async function storedSettings(deps: ConnectorClient, name: string): Promise<InstanceSettings | undefined> {
+  return (await settingsByName(deps.env.DB, [name])).get(name);
+}
+
 /** Starts (or reuses) the socket; the connector waits briefly for a QR, a pairing code or open. */
 export async function connectOnConnector(deps: ConnectorClient, name: string, number?: string): Promise<InstanceStatus> {
   const result = await sendCommand(deps, {
     name: "connect",
     method: COMMAND_METHODS.connect,
     path: COMMAND_PATHS.connect(name),
-    body: { number: number ?? null },
+    body: { number: number ?? null, settings: await storedSettings(deps, name) },
     schema: instanceStatusSchema,
+    placement: "place",
   });
   if (result.ok) return result.data;
   throw rejectionError("connect", result);
 }
 
 export async function restartOnConnector(deps: ConnectorClient, name: string): Promise<InstanceStatus> {
-  const result = await sendCommand(deps, { name: "restart", method: COMMAND_METHODS.restart, path: COMMAND_PATHS.restart(name), schema: instanceStatusSchema });
+  const result = await sendCommand(deps, {
+    name: "restart",
+    method: COMMAND_METHODS.restart,
+    path: COMMAND_PATHS.restart(name),
+    // Never set: the connector keeps the defaults it starts with.
+    body: { settings: await storedSettings(deps, name) },
+    schema: instanceStatusSchema,
+    placement: "place",
+  });
   if (result.ok) return result.data;
   throw rejectionError("restart", result);
 }
@@ -61,7 +77,11 @@ export async function logoutOnConnector(deps: ConnectorClient, name: string): Pr
 /** Logs out if needed and wipes the credentials; an unknown instance is already removed. */
 export async function removeOnConnector(deps: ConnectorClient, name: string): Promise<void> {
   const result = await sendCommand(deps, { name: "remove", method: COMMAND_METHODS.remove, path: COMMAND_PATHS.remove(name), schema: acknowledgementSchema });
-  if (result.ok || result.status === 404) return;
+  if (result.ok || result.status === 404) {
+    // Removed: nobody owns it any more (its epoch is kept, so a recreated name starts higher).
+    await fleetRegistry(deps.env).forget(name);
+    return;
+  }
   throw rejectionError("remove the instance", result);
 }
 
@@ -79,7 +99,10 @@ export async function sendTextOnConnector(deps: ConnectorClient, name: string, r
   throw rejectionError("send the message", result);
 }
 
-/** Pushes the instance's settings; the connector applies them live and keeps them. */
+/**
+ * Pushes the instance's settings to its owner, which applies them live and keeps them. No owner:
+ * nothing runs the instance, and the settings go with the next assignment or connect (stored by the caller).
+ */
 export async function pushSettingsToConnector(deps: ConnectorClient, name: string, settings: InstanceSettings): Promise<InstanceSettings> {
   const result = await sendCommand(deps, {
     name: "apply the settings",
@@ -89,5 +112,6 @@ export async function pushSettingsToConnector(deps: ConnectorClient, name: strin
     schema: settingsResponseSchema,
   });
   if (result.ok) return result.data.settings;
+  if (result.status === 404) return settings;
   throw rejectionError("apply the settings", result);
 }

@@ -17,6 +17,8 @@ import { registerRootRoute } from "./root.ts";
 import { registerEventRoutes } from "./events.ts";
 import { registerTraceRoutes } from "./trace.ts";
 import { registerBulkDeliveryRoutes } from "./deliveries-bulk.ts";
+import { registerFleetRoutes } from "./fleet.ts";
+import { registerCredentialsRoutes } from "./credentials.ts";
 
 export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   // Route modules register themselves here (instance, webhook, message, connector ingest, deliveries, docs).
@@ -35,5 +37,7 @@ export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   registerWebhookSecretRoutes(app);
   registerSettingsRoutes(app);
   registerWebhookTestRoutes(app);
+  registerFleetRoutes(app);
+  registerCredentialsRoutes(app);
   registerDocs(app);
 }

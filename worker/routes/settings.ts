@@ -44,7 +44,7 @@ export function registerSettingsRoutes(app: OpenAPIHono<AppBindings>): void {
     const instance = existingInstance(c.var.instance, c.req.valid("param").instance);
     const settings = settingsFromBody(c.req.valid("json"));
     // The connector first: when it cannot apply them, nothing is stored and the caller retries.
-    await pushSettingsToConnector({ config: c.var.config }, instance.name, settings);
+    await pushSettingsToConnector({ config: c.var.config, env: c.env }, instance.name, settings);
     const stored = await saveInstanceSettings(c.env.DB, instance.id, settings);
     return c.json({ settings: { instanceName: instance.name, settings: stored } }, 201);
   }, validationHook());

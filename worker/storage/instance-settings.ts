@@ -1,9 +1,9 @@
 // The `instance_settings` table: Evolution's per-instance settings as set through the API
 // (docs/api.md#instance-settings). No row means the defaults. Query functions only.
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { DEFAULT_INSTANCE_SETTINGS, type InstanceSettings } from "../../protocol/commands.ts";
 import { getDb } from "./db.ts";
-import { instanceSettings } from "./schema.ts";
+import { instances, instanceSettings } from "./schema.ts";
 
 export async function saveInstanceSettings(d1: D1Database, instanceId: string, settings: InstanceSettings, now = Date.now()): Promise<InstanceSettings> {
   const fields = { ...settings, updatedAt: now };
@@ -13,7 +13,24 @@ export async function saveInstanceSettings(d1: D1Database, instanceId: string, s
 
 export async function findInstanceSettings(d1: D1Database, instanceId: string): Promise<InstanceSettings> {
   const row = await getDb(d1).select().from(instanceSettings).where(eq(instanceSettings.instanceId, instanceId)).get();
-  if (!row) return DEFAULT_INSTANCE_SETTINGS;
+  return row ? pickSettings(row) : DEFAULT_INSTANCE_SETTINGS;
+}
+
+/** The stored settings of the named instances (only those with a row; the rest use the defaults). */
+export async function settingsByName(d1: D1Database, names: string[]): Promise<Map<string, InstanceSettings>> {
+  const found = new Map<string, InstanceSettings>();
+  if (names.length === 0) return found;
+  const rows = await getDb(d1)
+    .select({ name: instances.name, settings: instanceSettings })
+    .from(instanceSettings)
+    .innerJoin(instances, eq(instances.id, instanceSettings.instanceId))
+    .where(inArray(instances.name, names))
+    .all();
+  for (const { name, settings } of rows) found.set(name, pickSettings(settings));
+  return found;
+}
+
+function pickSettings(row: typeof instanceSettings.$inferSelect): InstanceSettings {
   const { rejectCall, msgCall, groupsIgnore, alwaysOnline, readMessages, readStatus, syncFullHistory } = row;
   return { rejectCall, msgCall, groupsIgnore, alwaysOnline, readMessages, readStatus, syncFullHistory };
 }
