@@ -16,7 +16,7 @@ import { FleetMember } from "./fleet.ts";
 import { RemoteAuth } from "./remote-auth.ts";
 import { FORWARD_BATCH_BYTES, Forwarder } from "./forward.ts";
 import { InstanceRegistry } from "./instances.ts";
-import { Outbox } from "./outbox.ts";
+import { Outbox, type NewEvent } from "./outbox.ts";
 import type { MediaDownloader, SocketFactory } from "./socket-types.ts";
 import { WorkerLink, type LinkTiming } from "./worker-link.ts";
 
@@ -72,19 +72,22 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
     outbox,
     workerUrl: config.workerUrl,
     connectorId: config.connectorId,
-    secret: config.connectorSecret,
+    key: config.connectorKey,
     tuning: config.tuning,
     logger: logger.child({ component: "forward" }),
     fetch: deps.fetch ?? fetch,
     now,
     random,
   });
+  let fleet: FleetMember | undefined;
+  // Each event carries the epoch this connector holds its instance at: the worker's ingest fence.
+  const emit = (events: NewEvent[]) => void outbox.append(events.map((e) => ({ ...e, epoch: fleet?.epochOf(e.instance) ?? 0 })));
   const registry = new InstanceRegistry({
     config,
     logger,
     authStore,
     sentMessages,
-    emit: (events) => void outbox.append(events),
+    emit,
     socketFactory: deps.socketFactory ?? makeWASocket,
     downloadMedia: deps.downloadMedia ?? defaultDownload,
     now,
@@ -103,13 +106,12 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
     now,
     logger: logger.child({ component: "control" }),
   };
-  let fleet: FleetMember | undefined;
   const remote = config.credentialsKey
     ? new RemoteAuth({
         store: authStore,
         workerUrl: config.workerUrl,
         connectorId: config.connectorId,
-        secret: config.connectorSecret,
+        signingKey: config.connectorKey,
         key: config.credentialsKey,
         epochOf: (instance) => fleet?.epochOf(instance),
         fetch: deps.fetch ?? fetch,
@@ -124,7 +126,7 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
     connectorId: config.connectorId,
     version: CONNECTOR_VERSION,
     logger: logger.child({ component: "fleet" }),
-    emit: (events) => void outbox.append(events),
+    emit,
     now,
     remote,
     restoreStaggerMs: config.tuning.restoreStaggerMs,
@@ -132,7 +134,7 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
   const link = new WorkerLink({
     workerUrl: config.workerUrl,
     connectorId: config.connectorId,
-    secret: config.connectorSecret,
+    key: config.connectorKey,
     version: CONNECTOR_VERSION,
     capacity: config.capacity,
     logger: logger.child({ component: "link" }),

@@ -4,7 +4,6 @@
 // instance over GETs and decrypts it. Writes are debounced; a failed write is retried by the next one.
 import type { Logger } from "pino";
 import { credentialsHeaders, credentialsPath } from "../protocol/credentials.ts";
-import { deriveConnectorKey } from "../protocol/fleet.ts";
 import { fromBase64, toBase64 } from "../protocol/signing.ts";
 import type { AuthSnapshot, SqliteAuthStore } from "./auth-store.ts";
 
@@ -12,7 +11,8 @@ export type RemoteAuthDeps = {
   store: SqliteAuthStore;
   workerUrl: string;
   connectorId: string;
-  secret: string;
+  /** This connector's signing key (ConnectorConfig.connectorKey). */
+  signingKey: string;
   /** 32 bytes. */
   key: Uint8Array;
   /** The epoch this connector holds `instance` at; undefined when it does not own it (nothing is written). */
@@ -47,7 +47,6 @@ export async function decryptSnapshot(key: Uint8Array, instance: string, blob: s
 export class RemoteAuth {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly writes = new Map<string, Promise<void>>();
-  private signingKey: string | undefined;
 
   constructor(private readonly deps: RemoteAuthDeps) {
     deps.store.onChange = (instance, kind) => this.changed(instance, kind);
@@ -115,8 +114,7 @@ export class RemoteAuth {
   }
 
   private async request(method: "GET" | "PUT" | "DELETE", instance: string, epoch: number, body: string): Promise<Response> {
-    this.signingKey ??= await deriveConnectorKey(this.deps.secret, this.deps.connectorId);
-    const headers = await credentialsHeaders(this.signingKey, this.deps.connectorId, method, instance, epoch, body, this.deps.now());
+    const headers = await credentialsHeaders(this.deps.signingKey, this.deps.connectorId, method, instance, epoch, body, this.deps.now());
     return this.deps.fetch(`${this.deps.workerUrl}${credentialsPath(instance)}`, {
       method,
       headers: { ...headers, ...(body ? { "content-type": "text/plain" } : {}) },

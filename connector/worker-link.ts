@@ -8,7 +8,6 @@ import {
   commandFrameSchema,
   CONNECT_PATH,
   connectHeaders,
-  deriveConnectorKey,
   PING,
   PONG,
   randomId,
@@ -25,7 +24,8 @@ export type CommandReply = { status: number; body: unknown };
 export type WorkerLinkDeps = {
   workerUrl: string;
   connectorId: string;
-  secret: string;
+  /** This connector's key (ConnectorConfig.connectorKey). */
+  key: string;
   version: string;
   capacity: number;
   logger: Logger;
@@ -58,7 +58,6 @@ export const DEFAULT_LINK_TIMING: LinkTiming = {
 
 export class WorkerLink {
   private ws: WebSocket | undefined;
-  private key: string | undefined;
   private readonly guard = new ReplayGuard();
   private readonly timing: LinkTiming;
   private attempts = 0;
@@ -97,8 +96,7 @@ export class WorkerLink {
 
   /** Asks the worker to hand every instance of this connector to others now (after its sockets closed). */
   async drain(fetcher: typeof fetch): Promise<boolean> {
-    this.key ??= await deriveConnectorKey(this.deps.secret, this.deps.connectorId);
-    const headers = await credentialsHeaders(this.key, this.deps.connectorId, "POST", "", 0, "", this.deps.now());
+    const headers = await credentialsHeaders(this.deps.key, this.deps.connectorId, "POST", "", 0, "", this.deps.now());
     try {
       const res = await fetcher(`${this.deps.workerUrl}${DRAIN_PATH}`, { method: "POST", headers, signal: AbortSignal.timeout(10_000) });
       const text = await res.text();
@@ -131,8 +129,7 @@ export class WorkerLink {
 
   private async dial(): Promise<void> {
     if (!this.running) return;
-    this.key ??= await deriveConnectorKey(this.deps.secret, this.deps.connectorId);
-    const headers = await connectHeaders(this.key, this.deps.connectorId, this.deps.now(), randomId(), this.deps.version, this.deps.capacity);
+    const headers = await connectHeaders(this.deps.key, this.deps.connectorId, this.deps.now(), randomId(), this.deps.version, this.deps.capacity);
     const ws = new WebSocket(this.url(), { headers, handshakeTimeout: 10_000 });
     this.ws = ws;
     ws.on("open", () => this.onOpen(ws));
@@ -187,7 +184,7 @@ export class WorkerLink {
       return;
     }
     this.lastPongAt = this.deps.now();
-    const check = await verifyCommand(this.key!, frame, this.deps.now(), this.guard);
+    const check = await verifyCommand(this.deps.key, frame, this.deps.now(), this.guard);
     let reply: CommandReply;
     if (!check.ok) {
       this.deps.logger.warn({ reason: check.reason, path: frame.path }, "worker link: command refused");
@@ -200,7 +197,7 @@ export class WorkerLink {
         reply = { status: 500, body: { error: "internal", message: "internal error" } };
       }
     }
-    const answer = await signAnswer(this.key!, { id: frame.id, ts: Math.floor(this.deps.now() / 1000), status: reply.status, body: JSON.stringify(reply.body) });
+    const answer = await signAnswer(this.deps.key, { id: frame.id, ts: Math.floor(this.deps.now() / 1000), status: reply.status, body: JSON.stringify(reply.body) });
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(answer));
   }
 

@@ -96,15 +96,50 @@ describe("FleetRegistry", () => {
       state.storage.sql.exec("UPDATE connectors SET lease_until = ? WHERE id = 'b'", now + LEASE_MS);
     });
     expect(await runDurableObjectAlarm(registry)).toBe(true);
-    // b had room for one: "sales" moves to it at epoch 2; "support" is orphaned with a higher epoch too.
+    // b had room for one: "sales" moves to it at epoch 2; "support" is orphaned (no owner, no commands).
     expect(await registry.owner("sales", now)).toMatchObject({ connectorId: "b", epoch: 2 });
     expect(await registry.owner("support", now)).toBeUndefined();
     expect(await registry.check("sales", "a", 1, now)).toBe("not_owner");
+    expect(await registry.check("support", "a", 1, now)).toBe("not_owner");
     expect((await registry.connectors(now)).find((c) => c.id === "a")).toMatchObject({ live: false, instances: 0 });
-    // A connector that appears adopts the orphan, one epoch higher than the fenced-off owner.
+    // a's unsent events for the orphan still count (nobody ran it since); for "sales" they do not.
+    expect(await registry.refusedClaims("a", [{ instance: "support", epoch: 1 }, { instance: "sales", epoch: 1 }])).toEqual([
+      { instance: "sales", epoch: 1, reason: "not_owner" },
+    ]);
+    // A connector that appears adopts the orphan one epoch higher: a is fenced off from then on.
     await registry.connectorUp("c", "1", 5, now);
-    expect(await registry.owner("support", now)).toMatchObject({ connectorId: "c", epoch: 3 });
-    expect(await registry.assignments("c")).toEqual([{ instance: "support", epoch: 3 }]);
+    expect(await registry.owner("support", now)).toMatchObject({ connectorId: "c", epoch: 2 });
+    expect(await registry.assignments("c")).toEqual([{ instance: "support", epoch: 2 }]);
+    expect(await registry.refusedClaims("a", [{ instance: "support", epoch: 1 }])).toEqual([{ instance: "support", epoch: 1, reason: "not_owner" }]);
+  });
+
+  it("gives an orphan back to its last owner at the same epoch, so its outbox still counts", async () => {
+    const registry = freshRegistry();
+    const now = Date.now();
+    await registry.connectorUp("a", "1", 10, now);
+    await registry.place("sales", now);
+    await runInDurableObject(registry, async (_instance, state) => {
+      state.storage.sql.exec("UPDATE connectors SET lease_until = ? WHERE id = 'a'", now - 1);
+      state.storage.sql.exec("UPDATE owners SET lease_until = ? WHERE connector_id = 'a'", now - 1);
+    });
+    expect(await runDurableObjectAlarm(registry)).toBe(true);
+    expect(await registry.owner("sales", now)).toBeUndefined();
+    await registry.connectorUp("a", "1", 10, now);
+    expect(await registry.owner("sales", now)).toMatchObject({ connectorId: "a", epoch: 1 });
+    expect(await registry.refusedClaims("a", [{ instance: "sales", epoch: 1 }])).toEqual([]);
+  });
+
+  it("refuses event claims from another connector, at a stale epoch, or for an instance nobody holds", async () => {
+    const registry = freshRegistry();
+    await registry.connectorUp("a", "1", 10, T0);
+    await registry.connectorUp("b", "1", 1, T0);
+    await registry.place("sales", T0);
+    const owner = await registry.owner("sales", T0);
+    const other = owner?.connectorId === "a" ? "b" : "a";
+    expect(await registry.refusedClaims(owner!.connectorId, [{ instance: "sales", epoch: owner!.epoch }])).toEqual([]);
+    expect(await registry.refusedClaims(other, [{ instance: "sales", epoch: owner!.epoch }])).toEqual([{ instance: "sales", epoch: owner!.epoch, reason: "not_owner" }]);
+    expect(await registry.refusedClaims(owner!.connectorId, [{ instance: "sales", epoch: owner!.epoch - 1 }])).toEqual([{ instance: "sales", epoch: owner!.epoch - 1, reason: "stale_epoch" }]);
+    expect(await registry.refusedClaims(owner!.connectorId, [{ instance: "nobody", epoch: 1 }])).toEqual([{ instance: "nobody", epoch: 1, reason: "not_owner" }]);
   });
 
   it("schedules its alarm at the earliest lease expiry", async () => {

@@ -27,6 +27,13 @@ export interface ConnectorInfo {
 
 export type OwnerCheck = "ok" | "not_owner" | "stale_epoch" | "lease_expired";
 
+/** An event batch's claim: `connector` speaks for `instance` at `epoch`. */
+export interface EventClaim {
+  instance: string;
+  epoch: number;
+}
+export type RefusedClaim = EventClaim & { reason: "not_owner" | "stale_epoch" };
+
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS connectors (
      id TEXT PRIMARY KEY, version TEXT NOT NULL, capacity INTEGER NOT NULL,
@@ -39,7 +46,7 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS credentials (instance TEXT PRIMARY KEY, epoch INTEGER NOT NULL, ts INTEGER NOT NULL, blob TEXT NOT NULL)`,
 ];
 
-type OwnerRow = { instance: string; connector_id: string | null; epoch: number; lease_until: number };
+type OwnerRow = { instance: string; connector_id: string | null; epoch: number; lease_until: number; last_owner: string | null };
 type ConnectorRow = { id: string; version: string; capacity: number; live: number; lease_until: number; last_seen_at: number; draining: number };
 
 /** The registry's stub (one object, named "fleet"). */
@@ -68,6 +75,9 @@ export class FleetRegistry extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     for (const statement of SCHEMA) this.sql.exec(statement);
+    // Added after the first deploy: the connector that held an orphan last (it may take it back at the same epoch).
+    const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(owners)").toArray();
+    if (!columns.some((c) => c.name === "last_owner")) this.sql.exec("ALTER TABLE owners ADD COLUMN last_owner TEXT");
   }
 
   /** A connector's socket was accepted: it is live with a fresh lease; orphans go to it. Returns what it owns. */
@@ -129,7 +139,7 @@ export class FleetRegistry extends DurableObject<Env> {
 
   /** The instance was deleted: forget its owner and its credentials (its epoch is kept, so a recreated name starts higher). */
   async forget(instance: string): Promise<void> {
-    this.sql.exec("UPDATE owners SET connector_id = NULL, lease_until = 0 WHERE instance = ?", instance);
+    this.sql.exec("UPDATE owners SET connector_id = NULL, last_owner = NULL, lease_until = 0 WHERE instance = ?", instance);
     this.sql.exec("DELETE FROM credentials WHERE instance = ?", instance);
   }
 
@@ -150,6 +160,22 @@ export class FleetRegistry extends DurableObject<Env> {
     if (check !== "ok") return { check, blob: null };
     const row = this.sql.exec<{ blob: string }>("SELECT blob FROM credentials WHERE instance = ?", instance).toArray()[0];
     return { check, blob: row?.blob ?? null };
+  }
+
+  /**
+   * Ingest's fence: the claims refused for `connectorId`. An event is accepted only from the instance's
+   * holder (its owner, or the last owner of an orphan nobody took since) at its current epoch; an
+   * expired lease alone does not refuse it, since nobody else can have run the instance meanwhile.
+   */
+  async refusedClaims(connectorId: string, claims: EventClaim[]): Promise<RefusedClaim[]> {
+    const refused: RefusedClaim[] = [];
+    for (const claim of claims) {
+      const row = this.ownerRow(claim.instance);
+      const holder = row?.connector_id ?? row?.last_owner ?? undefined;
+      if (!row || holder !== connectorId) refused.push({ ...claim, reason: "not_owner" });
+      else if (row.epoch !== claim.epoch) refused.push({ ...claim, reason: "stale_epoch" });
+    }
+    return refused;
   }
 
   /** Owners (while their leases hold) of the named instances; absent names have none. */
@@ -209,8 +235,9 @@ export class FleetRegistry extends DurableObject<Env> {
         this.assign(row.instance, target.id, now);
         gained.add(target.id);
       } else {
-        // No room anywhere: orphaned with a higher epoch (the old owner is fenced off), placed when a connector appears.
-        this.sql.exec("UPDATE owners SET connector_id = NULL, epoch = epoch + 1, lease_until = ? WHERE instance = ?", now, row.instance);
+        // No room anywhere: orphaned (no commands, no credential access), placed when a connector appears. The epoch
+        // stays: if the same connector comes back it keeps it and its outbox still counts; anyone else gets epoch + 1.
+        this.sql.exec("UPDATE owners SET last_owner = connector_id, connector_id = NULL, lease_until = ? WHERE instance = ?", now, row.instance);
       }
       log.warn("fleet_failover", { instance: row.instance, from: row.connector_id, to: target?.id ?? null });
     }
@@ -226,10 +253,12 @@ export class FleetRegistry extends DurableObject<Env> {
     const leaseUntil = this.connector(connectorId)?.lease_until ?? now + LEASE_MS;
     const row = this.sql
       .exec<{ epoch: number }>(
-        `INSERT INTO owners (instance, connector_id, epoch, lease_until) VALUES (?, ?, 1, ?)
-         ON CONFLICT(instance) DO UPDATE SET connector_id = excluded.connector_id, epoch = owners.epoch + 1, lease_until = excluded.lease_until
+        `INSERT INTO owners (instance, connector_id, epoch, lease_until, last_owner) VALUES (?, ?, 1, ?, ?)
+         ON CONFLICT(instance) DO UPDATE SET connector_id = excluded.connector_id, last_owner = excluded.connector_id,
+           epoch = CASE WHEN owners.connector_id IS NULL AND owners.last_owner = excluded.connector_id THEN owners.epoch ELSE owners.epoch + 1 END,
+           lease_until = excluded.lease_until
          RETURNING epoch`,
-        instance, connectorId, leaseUntil,
+        instance, connectorId, leaseUntil, connectorId,
       )
       .one();
     return { connectorId, epoch: row.epoch, leaseUntil };
