@@ -68,6 +68,7 @@ describe("e2e: a fleet of two connectors", () => {
     expect(stack.connector.registry.get("south")?.isOpen()).toBe(true);
     expect(stack.inbox.received.filter((w) => w.body.instance === "south" && w.body.event === "qrcode.updated").length).toBe(qrsBefore);
     expect(stack.wa.server.liveConnections(stack.wa.phone("15550002222").account)).toHaveLength(1);
+    expect(stack.wa.server.doubleLogins).toEqual([]);
   }, 120_000);
 
   it("an inbound message to the moved instance is delivered", async () => {
@@ -90,6 +91,7 @@ describe("e2e: a fleet of two connectors", () => {
     expect(third.registry.get("south")?.isOpen()).toBe(true);
     expect(third.fleet.epochOf("south")).toBe(3);
     expect(stack.wa.server.liveConnections(stack.wa.phone("15550002222").account)).toHaveLength(1);
+    expect(stack.wa.server.doubleLogins).toEqual([]);
     const listed = await connectors();
     expect(listed.find((c) => c.id === MAIN)).toMatchObject({ live: false, instances: 0 });
     const { id } = await stack.wa.phone("15550002222").sendText({ from: "15553334444", text: "after the drain" });
