@@ -2,6 +2,7 @@
 // process). Each drill asserts that every event id reaches the receiver and reports duplicates;
 // exits non-zero if any drill fails. `npm run drills -- receiver-500 worker-restart` runs a subset.
 import { connectorKilledMidBacklog, workerUnreachable } from "./connector-drills.ts";
+import { connectorDrain, connectorFailover } from "./fleet-drills.ts";
 import type { DrillResult } from "./harness.ts";
 import { receiverFailsThenRecovers, receiverGone, receiverHangs } from "./receiver-drills.ts";
 import { workerKilledMidStream } from "./worker-restart.ts";
@@ -13,6 +14,8 @@ const DRILLS: Record<string, () => Promise<DrillResult>> = {
   "worker-restart": workerKilledMidStream,
   "connector-kill": connectorKilledMidBacklog,
   "worker-unreachable": workerUnreachable,
+  "connector-failover": connectorFailover,
+  "connector-drain": connectorDrain,
 };
 
 async function main(): Promise<number> {
