@@ -70,6 +70,8 @@ export async function connectorFailover(): Promise<DrillResult> {
   let failure: string | undefined;
   try {
     const outcome = await runFailover(fleet, 6);
+    const rtt = await fleet.roundTrips(outcome.moved[0]!, 50);
+    notes.push(`command round trip (GET connectionState: worker → hub → socket → connector → signed answer) p50 ${rtt.command.p50} ms, p95 ${rtt.command.p95} ms; the same worker without a command (GET settings/find, D1 only) p50 ${rtt.d1Only.p50} ms, p95 ${rtt.d1Only.p95} ms`);
     sent = outcome.sent;
     const sorted = [...outcome.failoverMs].sort((a, b) => a - b);
     notes.push(`SIGKILLed ${outcome.victim} (${outcome.moved.length} of 6 instances); kill → open elsewhere without a QR: median ${percentile(sorted, 50)} ms, max ${sorted.at(-1)} ms (bound ${FAILOVER_BOUND_MS} ms)`);

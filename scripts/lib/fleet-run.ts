@@ -10,6 +10,7 @@ import { callApi, setWebhook } from "./api.ts";
 import { startLocalWorker, type LocalWorker } from "./local-stack.ts";
 import { spawnGroup, type GroupProcess } from "./proc.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
+import { percentile } from "./stats.ts";
 import { ROOT } from "./wrangler.ts";
 
 export interface FleetInstance {
@@ -28,6 +29,11 @@ export interface Fleet {
   owners(): Promise<Map<string, string | null>>;
   /** Resolves with the ms from `since` until `name` is open on a connector other than `not`; throws after `timeoutMs`. */
   openElsewhere(name: string, not: string, since: number, timeoutMs: number): Promise<number>;
+  /**
+   * Median and p95 ms of `rounds` `GET /instance/connectionState` calls (a state command down the
+   * owner's socket and its signed answer) next to `GET /settings/find` (the same worker, D1 only).
+   */
+  roundTrips(name: string, rounds: number): Promise<{ command: { p50: number; p95: number }; d1Only: { p50: number; p95: number } }>;
   /** An inbound text to the instance; its id, which the receiver sees as `data.key.id`. */
   inbound(instance: FleetInstance, text: string): Promise<string>;
   close(): Promise<void>;
@@ -119,6 +125,19 @@ export async function startFleet(label: string, connectorIds: string[]): Promise
         if (!owner || owner === not) return undefined;
         return (await stateOf(name)) === "open" ? Date.now() - since : undefined;
       }, `${name} open on another connector than ${not}`, timeoutMs, 250);
+    },
+    async roundTrips(name, rounds) {
+      const time = async (path: string) => {
+        const ms: number[] = [];
+        for (let i = 0; i < rounds; i++) {
+          const started = performance.now();
+          const res = await api("GET", path);
+          if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status}`);
+          ms.push(performance.now() - started);
+        }
+        return { p50: Math.round(percentile(ms, 50) * 10) / 10, p95: Math.round(percentile(ms, 95) * 10) / 10 };
+      };
+      return { command: await time(`/instance/connectionState/${name}`), d1Only: await time(`/settings/find/${name}`) };
     },
     async inbound(instance, text) {
       const { id } = await instance.phone.sendText({ from: "15553334444", text });
