@@ -4,7 +4,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FLEET_PATHS } from "../../protocol/fleet.ts";
 import { startHarness, type Harness } from "./fixture.ts";
-import { openSocket, waitFor } from "./helpers.ts";
+import { proto, initAuthCreds } from "@whiskeysockets/baileys";
+import { SqliteAuthStore } from "../../connector/auth-store.ts";
+import { DEFAULT_INSTANCE_SETTINGS } from "../../protocol/commands.ts";
+import { ME_JID, openSocket, tempDir, waitFor } from "./helpers.ts";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -52,6 +55,27 @@ describe("worker link", () => {
     expect(stale).toMatchObject({ status: 409, body: { error: "stale_epoch" } });
     expect((await h.fleet.send(state("sales", 4))).status).toBe(200);
     expect(h.connector.fleet.epochOf("sales")).toBe(4);
+  });
+
+  it("applies the settings a connect or an assignment list carries before the socket starts", async () => {
+    const dir = tempDir();
+    const store = new SqliteAuthStore(`${dir.path}/auth.sqlite`);
+    const creds = { ...initAuthCreds(), me: { id: ME_JID, name: "Support" }, account: proto.ADVSignedDeviceIdentity.fromObject({ details: Buffer.from([1]) }) };
+    store.saveCreds("support", creds);
+    store.close();
+    h = await startHarness({ dir: dir.path });
+    const settings = { ...DEFAULT_INSTANCE_SETTINGS, alwaysOnline: true, rejectCall: true };
+    const connect = h.fleet.send({ method: "POST", path: "/v1/instances/sales/connect", instance: "sales", epoch: 1, body: JSON.stringify({ settings }) });
+    await waitFor(() => h!.sockets.sockets.length === 1, 2_000, "a socket");
+    expect(h.sockets.sockets[0]!.config.markOnlineOnConnect).toBe(true);
+    openSocket(h.sockets.sockets[0]!);
+    expect((await connect).status).toBe(200);
+    const owned = [{ instance: "support", epoch: 2, settings: { ...DEFAULT_INSTANCE_SETTINGS, groupsIgnore: true, alwaysOnline: true } }];
+    await h.fleet.send({ method: "POST", path: FLEET_PATHS.assignments, instance: "", epoch: 0, body: JSON.stringify({ owned, leaseMs: 30_000 }) });
+    await waitFor(() => h!.sockets.sockets.length === 2, 2_000, "the assigned instance's socket");
+    expect(h.sockets.sockets[1]!.config.markOnlineOnConnect).toBe(true);
+    expect(h.connector.registry.get("support")?.settings).toMatchObject({ groupsIgnore: true, alwaysOnline: true });
+    dir.cleanup();
   });
 
   it("an assignment list without an instance releases it: socket ended, no logout, credentials kept", async () => {
