@@ -14,7 +14,7 @@ import {
   type SignalKeyStore,
 } from "@whiskeysockets/baileys";
 import type { Logger } from "pino";
-import { instanceSettingsSchema, type InstanceSettings } from "../protocol/commands.ts";
+import { connectorSettingsSchema, type ConnectorSettings } from "../protocol/commands.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS creds (
@@ -110,15 +110,15 @@ export class SqliteAuthStore {
     })();
   }
 
-  /** Evolution's instance settings as last pushed by the worker; kept across logouts, like Evolution. */
-  loadSettings(instance: string): InstanceSettings | undefined {
+  /** The instance's settings as last pushed by the worker; kept across logouts (like Evolution) and restarts. */
+  loadSettings(instance: string): ConnectorSettings | undefined {
     const row = this.db.prepare("SELECT value FROM instance_settings WHERE instance = ?").get(instance) as { value: string } | undefined;
     if (!row) return undefined;
-    const parsed = instanceSettingsSchema.safeParse(JSON.parse(row.value));
+    const parsed = connectorSettingsSchema.safeParse(JSON.parse(row.value));
     return parsed.success ? parsed.data : undefined;
   }
 
-  saveSettings(instance: string, settings: InstanceSettings): void {
+  saveSettings(instance: string, settings: ConnectorSettings): void {
     this.db
       .prepare("INSERT INTO instance_settings (instance, value) VALUES (?, ?) ON CONFLICT(instance) DO UPDATE SET value = excluded.value")
       .run(instance, JSON.stringify(settings));

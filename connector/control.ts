@@ -3,7 +3,7 @@
 // COMMAND_METHODS) of protocol/commands.ts. Handlers stay thin: validate, call, shape.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { connectRequestSchema, instanceSettingsSchema, restartRequestSchema, sendTextRequestSchema } from "../protocol/commands.ts";
+import { connectRequestSchema, connectorSettingsSchema, sendTextRequestSchema } from "../protocol/commands.ts";
 import { instanceNameSchema } from "../protocol/envelope.ts";
 import {
   CONNECTOR_SIGNATURE_HEADER,
@@ -31,6 +31,7 @@ export type Reply = { status: number; body: unknown };
 type Route = { method: string[]; pattern: RegExp; handle: (deps: ControlDeps, name: string, body: unknown) => Promise<Reply> };
 
 const ok = (body: unknown): Reply => ({ status: 200, body });
+const issueList = (issues: { path: PropertyKey[]; message: string }[]) => issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
 const fail = (status: number, error: string, message: string): Reply => ({ status, body: { error, message } });
 
 const ROUTES: Route[] = [
@@ -54,24 +55,14 @@ const ROUTES: Route[] = [
     pattern: /^\/v1\/instances\/([^/]+)\/connect$/,
     handle: async (d, name, body) => {
       const parsed = connectRequestSchema.safeParse(body ?? {});
-      if (!parsed.success) return fail(400, "invalid_request", issuesText(parsed.error.issues));
+      if (!parsed.success) return fail(400, "invalid_request", issueList(parsed.error.issues));
       const session = d.registry.getOrCreate(name);
-      // The worker's copy wins: a connector new to the instance has none, or an old one.
+      // Before the socket starts, so the first events (the offline queue) already follow them.
       if (parsed.data.settings) await session.applySettings(parsed.data.settings);
       return ok(await session.connect(parsed.data.number ?? undefined));
     },
   },
-  {
-    method: ["POST", "PUT"],
-    pattern: /^\/v1\/instances\/([^/]+)\/restart$/,
-    handle: async (d, name, body) => {
-      const parsed = restartRequestSchema.safeParse(body ?? {});
-      if (!parsed.success) return fail(400, "invalid_request", issuesText(parsed.error.issues));
-      const session = d.registry.getOrCreate(name);
-      if (parsed.data.settings) await session.applySettings(parsed.data.settings);
-      return ok(await session.restart());
-    },
-  },
+  { method: ["POST", "PUT"], pattern: /^\/v1\/instances\/([^/]+)\/restart$/, handle: async (d, name) => ok(await d.registry.getOrCreate(name).restart()) },
   {
     method: ["POST", "DELETE"],
     pattern: /^\/v1\/instances\/([^/]+)\/logout$/,
@@ -85,22 +76,16 @@ const ROUTES: Route[] = [
     method: ["POST"],
     pattern: /^\/v1\/instances\/([^/]+)\/settings$/,
     handle: async (d, name, body) => {
-      const parsed = instanceSettingsSchema.safeParse(body);
-      if (!parsed.success) return fail(400, "invalid_request", issuesText(parsed.error.issues));
+      const parsed = connectorSettingsSchema.safeParse(body);
+      if (!parsed.success) return fail(400, "invalid_request", issueList(parsed.error.issues));
       return ok({ instance: name, settings: await d.registry.getOrCreate(name).applySettings(parsed.data) });
     },
   },
 ];
 
-const issuesText = (issues: { path: PropertyKey[]; message: string }[]): string =>
-  issues.map((i) => `${i.path.map(String).join(".") || "body"}: ${i.message}`).join("; ");
-
 async function sendTextRoute(d: ControlDeps, name: string, body: unknown): Promise<Reply> {
   const parsed = sendTextRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
-    return fail(400, "invalid_request", issues.join("; "));
-  }
+  if (!parsed.success) return fail(400, "invalid_request", issueList(parsed.error.issues));
   const session = d.registry.get(name);
   if (!session?.isOpen()) return fail(409, "not_connected", `instance ${name} is not connected`);
   try {

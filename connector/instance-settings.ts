@@ -1,9 +1,10 @@
 // Evolution's per-instance settings as the connector applies them (docs/connector.md#instance-settings),
-// and which chats they make the connector ignore at the source. Pure: no I/O, no clock.
+// plus the worker-derived `mediaBase64`, and which chats they make the connector ignore at the source.
+// Pure: no I/O, no clock.
 import { isJidGroup, isJidNewsletter, isJidStatusBroadcast } from "@whiskeysockets/baileys";
-import { DEFAULT_INSTANCE_SETTINGS, type InstanceSettings } from "../protocol/commands.ts";
+import { DEFAULT_CONNECTOR_SETTINGS, type ConnectorSettings, type InstanceSettings } from "../protocol/commands.ts";
 
-export { DEFAULT_INSTANCE_SETTINGS, type InstanceSettings };
+export { DEFAULT_CONNECTOR_SETTINGS, type ConnectorSettings, type InstanceSettings };
 
 /**
  * True for chats whose messages are dropped before they are decrypted: newsletters always,

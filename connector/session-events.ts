@@ -1,6 +1,6 @@
 // Per-event handling for one instance that is not about the connection itself: drops messages
 // sent through the API from `messages.upsert` (they go out as `message.sent`), attaches small
-// media as base64, and keeps the group-metadata cache fresh. Never touches the socket state.
+// media as base64 when a webhook wants it, and keeps the group-metadata cache fresh. Never touches the socket state.
 import type { BaileysEventMap, GroupMetadata, WAMessage } from "@whiskeysockets/baileys";
 import type { Logger } from "pino";
 import { attachBase64, mediaSize } from "./event-enrich.ts";
@@ -13,6 +13,11 @@ export type EventContext = {
   groups: BoundedCache<GroupMetadata>;
   downloadMedia: MediaDownloader;
   mediaMaxBytes: number;
+  /**
+   * Some enabled webhook of the instance wants `message.base64` (the worker's `mediaBase64` setting).
+   * Without one nobody reads the bytes, so nothing is downloaded: a download costs bandwidth and holds the ordered queue.
+   */
+  wantsMedia: () => boolean;
   /** Total time one upsert may spend on media downloads (they run in parallel). */
   mediaTimeoutMs: number;
   /** Chats the instance's settings drop at the source (status posts, newsletters, groups). */
@@ -31,7 +36,7 @@ export async function prepareUpsert(
   if (kept.length === 0) return undefined;
   for (const message of kept) ctx.messages.remember(message);
   const wire = toJsonSafe({ ...upsert, messages: kept }) as { messages?: JsonValue[] };
-  if (ctx.mediaMaxBytes > 0) await attachMedia(ctx, sock, kept, wire.messages ?? []);
+  if (ctx.mediaMaxBytes > 0 && ctx.wantsMedia()) await attachMedia(ctx, sock, kept, wire.messages ?? []);
   return wire as JsonValue;
 }
 

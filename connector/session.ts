@@ -27,7 +27,7 @@ import { decideReconnect, disconnectInfo } from "./reconnect-policy.ts";
 import { SessionStatus } from "./session-status.ts";
 import { ReconnectSchedule } from "./session-reconnect.ts";
 import { flushBuffered, logVersionRejected, sentMessageBacking, takeHistoryChunks } from "./session-socket.ts";
-import { DEFAULT_INSTANCE_SETTINGS, ignoresJid, type InstanceSettings } from "./instance-settings.ts";
+import { DEFAULT_CONNECTOR_SETTINGS, ignoresJid, type ConnectorSettings } from "./instance-settings.ts";
 import { applyPresence, markRead, rejectCalls } from "./session-settings.ts";
 import { errorMessage, prepareUpsert, trackGroups, type EventContext } from "./session-events.ts";
 import type { ConnectorSocket, MediaDownloader, SocketFactory } from "./socket-types.ts";
@@ -55,20 +55,21 @@ export class InstanceSession {
   private queue: Promise<void> = Promise.resolve();
   readonly ctx: EventContext;
   private readonly retryCounter = new BoundedCache<number>(10_000, 60 * 60 * 1000);
-  /** Evolution's instance settings, replaced live by the settings command. */
-  settings: InstanceSettings;
+  /** Evolution's instance settings and `mediaBase64`, replaced live by the settings command. */
+  settings: ConnectorSettings;
 
   constructor(
     readonly name: string,
     private readonly deps: SessionDeps,
   ) {
-    this.settings = deps.authStore.loadSettings(name) ?? DEFAULT_INSTANCE_SETTINGS;
+    this.settings = deps.authStore.loadSettings(name) ?? DEFAULT_CONNECTOR_SETTINGS;
     this.reconnect = new ReconnectSchedule(deps.config.tuning, deps.now, deps.random);
     this.ctx = {
       messages: new MessageStore(sentMessageBacking(deps.sentMessages, name, deps.logger)),
       groups: new BoundedCache<GroupMetadata>(500, 60 * 60 * 1000, deps.now),
       downloadMedia: deps.downloadMedia,
       mediaMaxBytes: deps.config.mediaMaxBytes,
+      wantsMedia: () => this.settings.mediaBase64,
       mediaTimeoutMs: deps.config.tuning.mediaDownloadTimeoutMs,
       ignoresJid: (jid) => ignoresJid(this.settings, jid),
       logger: deps.logger,
@@ -156,10 +157,10 @@ export class InstanceSession {
   }
 
   /**
-   * The settings command: kept on disk and applied at once (ignored chats and calls from the next
-   * event on, presence now); `syncFullHistory` takes effect at the next pairing.
+   * The settings command: kept on disk and applied at once (ignored chats, calls and media downloads
+   * from the next event on, presence now); `syncFullHistory` takes effect at the next pairing.
    */
-  async applySettings(settings: InstanceSettings): Promise<InstanceSettings> {
+  async applySettings(settings: ConnectorSettings): Promise<ConnectorSettings> {
     const presenceChanged = settings.alwaysOnline !== this.settings.alwaysOnline;
     this.deps.authStore.saveSettings(this.name, settings);
     this.settings = settings;

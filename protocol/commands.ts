@@ -25,6 +25,23 @@ export const instanceStatusSchema = z.object({
 });
 export type InstanceStatus = z.infer<typeof instanceStatusSchema>;
 
+/** POST /v1/instances/{name}/send-text */
+export const sendTextRequestSchema = z.object({
+  jid: z.string().min(3),
+  text: z.string().min(1).max(65536),
+  /** Id of a message to quote, if any. */
+  quotedId: z.string().nullish(),
+});
+/** The sent WAMessage, JSON-safe. */
+export const sendTextResponseSchema = z.object({
+  key: z.object({ remoteJid: z.string(), fromMe: z.boolean(), id: z.string() }).passthrough(),
+  message: z.record(z.string(), z.unknown()).nullish(),
+  messageTimestamp: z.number(),
+  status: z.string(),
+  /** True when `quotedId` named a message the instance does not know: the text went out without a quote. */
+  quoteDropped: z.boolean().optional(),
+});
+
 /** Evolution's instance settings (docs/api.md#instance-settings); the settings command's body. */
 export const instanceSettingsSchema = z.object({
   rejectCall: z.boolean(),
@@ -48,37 +65,24 @@ export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = {
   syncFullHistory: false,
 };
 
-/** POST /v1/instances/{name}/connect — start (or reuse) the socket; waits briefly for a QR/pairing code or open. */
-export const connectRequestSchema = z.object({
-  number: z.string().regex(/^\d{6,20}$/).nullish(),
-  /** The instance's settings as the worker stores them: a connector new to the instance starts with them. */
-  settings: instanceSettingsSchema.nullish(),
-});
+/**
+ * The settings command's body: Evolution's settings plus what the worker derives from the instance's
+ * webhooks (never set by a user). `mediaBase64`: some enabled webhook wants `message.base64`, so the
+ * connector downloads inbound media; absent (settings kept before the field existed) means false.
+ */
+export const connectorSettingsSchema = instanceSettingsSchema.extend({ mediaBase64: z.boolean().default(false) });
+export type ConnectorSettings = z.infer<typeof connectorSettingsSchema>;
 
-/** POST /v1/instances/{name}/restart — body optional; `settings` as for connect. */
-export const restartRequestSchema = z.object({
-  settings: instanceSettingsSchema.nullish(),
-});
-
-/** POST /v1/instances/{name}/send-text */
-export const sendTextRequestSchema = z.object({
-  jid: z.string().min(3),
-  text: z.string().min(1).max(65536),
-  /** Id of a message to quote, if any. */
-  quotedId: z.string().nullish(),
-});
-/** The sent WAMessage, JSON-safe. */
-export const sendTextResponseSchema = z.object({
-  key: z.object({ remoteJid: z.string(), fromMe: z.boolean(), id: z.string() }).passthrough(),
-  message: z.record(z.string(), z.unknown()).nullish(),
-  messageTimestamp: z.number(),
-  status: z.string(),
-  /** True when `quotedId` named a message the instance does not know: the text went out without a quote. */
-  quoteDropped: z.boolean().optional(),
-});
+export const DEFAULT_CONNECTOR_SETTINGS: ConnectorSettings = { ...DEFAULT_INSTANCE_SETTINGS, mediaBase64: false };
 
 /** The settings command's answer. */
-export const settingsResponseSchema = z.object({ instance: z.string(), settings: instanceSettingsSchema });
+export const settingsResponseSchema = z.object({ instance: z.string(), settings: connectorSettingsSchema });
+
+/**
+ * POST /v1/instances/{name}/connect — start (or reuse) the socket; waits briefly for a QR/pairing code or open.
+ * `settings`, when present, are applied (and kept) before the socket starts, as the settings command would.
+ */
+export const connectRequestSchema = z.object({ number: z.string().regex(/^\d{6,20}$/).nullish(), settings: connectorSettingsSchema.nullish() });
 
 /** Error body the connector answers with on 4xx/5xx. */
 export const commandErrorSchema = z.object({ error: z.string(), message: z.string() });

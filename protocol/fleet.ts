@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { hmacSha256Hex, timingSafeEqual } from "./signing.ts";
 import { instanceNameSchema } from "./envelope.ts";
-import { instanceSettingsSchema } from "./commands.ts";
+import { connectorSettingsSchema } from "./commands.ts";
 
 export const CONNECT_PATH = "/connector/v1/connect";
 export const CONNECTOR_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -186,8 +186,8 @@ export const FLEET_PATHS = {
 export const assignmentSchema = z.object({
   instance: instanceNameSchema,
   epoch: z.number().int().positive(),
-  /** The instance's settings as the worker stores them (absent: the defaults); applied before the socket starts. */
-  settings: instanceSettingsSchema.optional(),
+  /** The instance's connector settings (the settings command's body); applied before the socket starts. */
+  settings: connectorSettingsSchema.optional(),
 });
 export type Assignment = z.infer<typeof assignmentSchema>;
 export const assignmentsRequestSchema = z.object({

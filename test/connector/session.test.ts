@@ -3,7 +3,7 @@
 import { proto, type WAMessage } from "@whiskeysockets/baileys";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeWith, inboundText, openSocket, ME_JID, waitFor, type FakeSocket } from "./helpers.ts";
-import { startHarness, type Harness } from "./fixture.ts";
+import { setMediaBase64, startHarness, type Harness } from "./fixture.ts";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -41,6 +41,7 @@ describe("instance session", () => {
       },
     });
     const sock = await connected(h);
+    await setMediaBase64(h, true);
     const expected: string[] = [];
     for (let i = 0; i < 14; i++) {
       const id = `M${i}`;

@@ -1,12 +1,13 @@
 // What the connector drops at the source and how inbound media is handled: status posts and
-// newsletters are ignored by default, media is downloaded in parallel under one deadline (video
-// notes included), and a send answers at once even while an inbound download is in flight.
+// newsletters are ignored by default; media is downloaded only while the worker says a webhook
+// wants base64 (`mediaBase64`, applied live and kept across restarts), in parallel under one
+// deadline (video notes included); a send answers at once even while an inbound download is in flight.
 import { proto, type WAMessage } from "@whiskeysockets/baileys";
 import { afterEach, describe, expect, it } from "vitest";
-import { COMMAND_PATHS } from "../../protocol/commands.ts";
-import { ignoresJid, DEFAULT_INSTANCE_SETTINGS } from "../../connector/instance-settings.ts";
-import { inboundText, signedRequest } from "./helpers.ts";
-import { connected, startHarness, type Harness } from "./fixture.ts";
+import { COMMAND_PATHS, DEFAULT_CONNECTOR_SETTINGS } from "../../protocol/commands.ts";
+import { ignoresJid } from "../../connector/instance-settings.ts";
+import { inboundText, openSocket, signedRequest, waitFor } from "./helpers.ts";
+import { connected, setMediaBase64, startHarness, type Harness } from "./fixture.ts";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -34,7 +35,7 @@ describe("ignored chats", () => {
     ["15552223333@s.whatsapp.net", false, false],
     ["120363000000000002@g.us", false, false],
   ])("%s with readStatus %s → ignored %s", (jid, readStatus, ignored) => {
-    expect(ignoresJid({ ...DEFAULT_INSTANCE_SETTINGS, readStatus }, jid)).toBe(ignored);
+    expect(ignoresJid({ ...DEFAULT_CONNECTOR_SETTINGS, readStatus }, jid)).toBe(ignored);
   });
 
   it("asks Baileys to ignore them and drops any that still arrive as upserts", async () => {
@@ -52,10 +53,60 @@ describe("ignored chats", () => {
   });
 });
 
+/** A downloader that records which messages it was asked for. */
+function recordingDownloader() {
+  const asked: string[] = [];
+  return { asked, downloadMedia: async (m: WAMessage) => (asked.push(m.key.id!), Buffer.from(`bytes ${m.key.id}`)) };
+}
+const base64Of = (upsert: { payload: unknown } | undefined) => (upsert!.payload as any).messages[0].message.base64 ?? null;
+
+describe("media only when a webhook wants base64", () => {
+  it("downloads nothing while no webhook wants base64 (the default)", async () => {
+    const downloads = recordingDownloader();
+    h = await startHarness({ deps: { downloadMedia: downloads.downloadMedia } });
+    const sock = await connected(h);
+    sock.emit("messages.upsert", { messages: [media("OFF1")], type: "notify" });
+    const [upsert] = await h.expectEvents("messages.upsert", 1);
+    expect(base64Of(upsert)).toBeNull();
+    expect(downloads.asked).toEqual([]);
+  });
+
+  it("follows mediaBase64 live: on downloads, off again stops", async () => {
+    const downloads = recordingDownloader();
+    h = await startHarness({ deps: { downloadMedia: downloads.downloadMedia } });
+    const sock = await connected(h);
+    await setMediaBase64(h, true);
+    sock.emit("messages.upsert", { messages: [media("ON1")], type: "notify" });
+    await h.expectEvents("messages.upsert", 1);
+    await setMediaBase64(h, false);
+    sock.emit("messages.upsert", { messages: [media("OFF2")], type: "notify" });
+    const upserts = await h.expectEvents("messages.upsert", 2);
+    expect(upserts.map(base64Of)).toEqual([Buffer.from("bytes ON1").toString("base64"), null]);
+    expect(downloads.asked).toEqual(["ON1"]);
+  });
+
+  it("keeps mediaBase64 across a restart, and takes it from the connect command before the socket starts", async () => {
+    const downloads = recordingDownloader();
+    h = await startHarness({ deps: { downloadMedia: downloads.downloadMedia } });
+    const connect = signedRequest(h.connector.url, "POST", COMMAND_PATHS.connect("sales"), { settings: { ...DEFAULT_CONNECTOR_SETTINGS, mediaBase64: true } });
+    await waitFor(() => h!.sockets.sockets.length > 0, 5_000, "the socket");
+    openSocket(h.sockets.sockets.at(-1)!);
+    expect((await connect).status).toBe(200);
+    h.sockets.sockets.at(-1)!.emit("messages.upsert", { messages: [media("FIRST")], type: "notify" });
+    await h.expectEvents("messages.upsert", 1);
+    const dir = h.dir.path;
+    await h.stop({ keepDir: true });
+    h = await startHarness({ dir, deps: { downloadMedia: downloads.downloadMedia } });
+    expect(h.connector.registry.getOrCreate("sales").settings.mediaBase64).toBe(true);
+    expect(downloads.asked).toEqual(["FIRST"]);
+  });
+});
+
 describe("inbound media", () => {
   it("downloads video notes (ptvMessage) too", async () => {
     h = await startHarness({ deps: { downloadMedia: async () => Buffer.from("ptv-bytes") } });
     const sock = await connected(h);
+    await setMediaBase64(h, true);
     sock.emit("messages.upsert", { messages: [media("PTV1", "ptvMessage")], type: "notify" });
     const [upsert] = await h.expectEvents("messages.upsert", 1);
     expect((upsert!.payload as any).messages[0].message.base64).toBe(Buffer.from("ptv-bytes").toString("base64"));
@@ -67,6 +118,7 @@ describe("inbound media", () => {
       tuning: { mediaDownloadTimeoutMs: 800 },
     });
     const sock = await connected(h);
+    await setMediaBase64(h, true);
     const started = Date.now();
     sock.emit("messages.upsert", { messages: [media("A"), media("B"), media("C"), media("SLOW")], type: "notify" });
     const [upsert] = await h.expectEvents("messages.upsert", 1);
@@ -76,10 +128,13 @@ describe("inbound media", () => {
   });
 
   it("answers a send in under a second while a slow inbound download holds the queue", async () => {
-    h = await startHarness({ deps: { downloadMedia: async () => (await sleep(4_000), Buffer.from("late")) }, tuning: { mediaDownloadTimeoutMs: 5_000 } });
+    let downloading = false;
+    h = await startHarness({ deps: { downloadMedia: async () => ((downloading = true), await sleep(4_000), Buffer.from("late")) }, tuning: { mediaDownloadTimeoutMs: 5_000 } });
     const sock = await connected(h);
+    await setMediaBase64(h, true);
     sock.emit("messages.upsert", { messages: [media("BIG")], type: "notify" });
     await sleep(50);
+    expect(downloading).toBe(true);
     const started = Date.now();
     const response = await signedRequest(h.connector.url, "POST", COMMAND_PATHS.sendText("sales"), { jid: "15552223333@s.whatsapp.net", text: "fast" });
     expect(response.status).toBe(200);

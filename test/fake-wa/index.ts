@@ -12,6 +12,8 @@
 //   await phone.sendText({ from: "15557654321", text: "hi", addressing: "lid" });
 //   await phone.sendText({ from: "15557654321", text: "hi", group, encrypt? });
 //   phone.sendReaction / sendEdit / sendRevoke / sendImage (media stub) / sendMessage({ message })
+//   const media = await startFakeMediaHost(); media.trust();           // real encrypted media over HTTPS
+//   phone.sendMessage({ from, message: { imageMessage: await media.image(bytes, { bytesPerSecond }) } })
 //   const sent = await phone.waitForSent((m) => m.to === jid);           // decrypted proto.Message
 //   phone.receipt({ id: sent.id, type: "read" });                        // delivery | read | played
 //   phone.presence({ from, type }); phone.chatstate({ from, state });
@@ -66,3 +68,4 @@ export { trustFakeRoot, createFakeCertificates } from "./noise.ts";
 export { parseQr } from "./pairing.ts";
 export { FakeUser, pnJid, lidJid } from "./users.ts";
 export * from "./content.ts";
+export { FakeMediaHost, startFakeMediaHost, type MediaRequest } from "./media-host.ts";

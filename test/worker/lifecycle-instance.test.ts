@@ -2,6 +2,7 @@
 // connector before the D1 row goes; 503 unless ?force=true when the connector is unreachable).
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { DEFAULT_CONNECTOR_SETTINGS } from "../../protocol/commands.ts";
 import { call, createTestInstance, errorBody, uniqueName } from "./helpers/api.ts";
 import { status, stubConnector, placeOnStub } from "./helpers/connector-stub.ts";
 
@@ -31,7 +32,7 @@ describe("POST /instance/create with qrcode", () => {
     expect(res.status).toBe(201);
     expect(res.json.qrcode).toEqual({ pairingCode: "WXYZ5678", code: QR.code, base64: QR.base64, count: 1 });
     expect(res.json.instance).toMatchObject({ instanceName, status: "created" });
-    expect(stub.calls).toEqual([{ method: "POST", path: `/v1/instances/${instanceName}/connect`, body: { number: "15551234567" }, epoch: 1, signatureValid: true }]);
+    expect(stub.calls).toEqual([{ method: "POST", path: `/v1/instances/${instanceName}/connect`, body: { number: "15551234567", settings: DEFAULT_CONNECTOR_SETTINGS }, epoch: 1, signatureValid: true }]);
   });
 
   it("still creates the instance, without qrcode, when the connector is unreachable", async () => {

@@ -3,6 +3,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { vi } from "vitest";
+import { DEFAULT_CONNECTOR_SETTINGS } from "../../protocol/commands.ts";
 import { call, createTestInstance, errorBody } from "./helpers/api.ts";
 import { setStoredStatus, status, stubConnector, placeOnStub } from "./helpers/connector-stub.ts";
 
@@ -20,7 +21,7 @@ describe("GET /instance/connect/{instance}", () => {
     const res = await call("GET", `/instance/connect/${instanceName}`);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ pairingCode: null, code: QR.code, base64: QR.base64, count: 1 });
-    expect(stub.calls).toEqual([{ method: "POST", path: `/v1/instances/${instanceName}/connect`, body: { number: null }, epoch: 1, signatureValid: true }]);
+    expect(stub.calls).toEqual([{ method: "POST", path: `/v1/instances/${instanceName}/connect`, body: { number: null, settings: DEFAULT_CONNECTOR_SETTINGS }, epoch: 1, signatureValid: true }]);
   });
 
   it("passes a cleaned-up number and returns the pairing code", async () => {
@@ -29,7 +30,7 @@ describe("GET /instance/connect/{instance}", () => {
     await placeOnStub(instanceName);
     const res = await call("GET", `/instance/connect/${instanceName}?number=${encodeURIComponent("+1 555 123 4567")}`);
     expect(res.json).toEqual({ pairingCode: "ABCD1234", code: QR.code, base64: QR.base64, count: 1 });
-    expect(stub.calls[0]?.body).toEqual({ number: "15551234567" });
+    expect(stub.calls[0]?.body).toEqual({ number: "15551234567", settings: DEFAULT_CONNECTOR_SETTINGS });
   });
 
   it("omits code and base64 while no QR exists yet", async () => {

@@ -29,7 +29,8 @@ describe("instance settings routes", () => {
     expect(res.status).toBe(201);
     const expected = { ...DEFAULT_INSTANCE_SETTINGS, rejectCall: true, msgCall: "no calls", readStatus: true };
     expect(res.json).toEqual({ settings: { instanceName, settings: expected } });
-    expect(stub.calls).toEqual([{ method: "POST", path: `/v1/instances/${instanceName}/settings`, body: expected, epoch: 1, signatureValid: true }]);
+    // The connector also gets `mediaBase64`, computed from the webhooks (none here), never from the body.
+    expect(stub.calls).toEqual([{ method: "POST", path: `/v1/instances/${instanceName}/settings`, body: { ...expected, mediaBase64: false }, epoch: 1, signatureValid: true }]);
     const found = await call("GET", `/settings/find/${instanceName}`, { key: token });
     expect(found.json).toEqual(expected);
   });
@@ -78,7 +79,7 @@ describe("instance settings routes", () => {
     expect(stub.calls).toHaveLength(0);
     expect((await call("GET", `/instance/connect/${instanceName}`)).status).toBe(200);
     expect(stub.calls.map((c) => [c.path, c.body])).toEqual([
-      [`/v1/instances/${instanceName}/connect`, { number: null, settings: { ...DEFAULT_INSTANCE_SETTINGS, rejectCall: true } }],
+      [`/v1/instances/${instanceName}/connect`, { number: null, settings: { ...DEFAULT_INSTANCE_SETTINGS, rejectCall: true, mediaBase64: false } }],
     ]);
   });
 });

@@ -8,12 +8,11 @@ import {
   instanceStatusSchema,
   sendTextResponseSchema,
   settingsResponseSchema,
-  type InstanceSettings,
+  type ConnectorSettings,
   type InstanceStatus,
   type sendTextRequestSchema,
 } from "../../protocol/commands.ts";
 import { fleetRegistry } from "../fleet/registry.ts";
-import { settingsByName } from "../storage/instance-settings.ts";
 import { rejectionError, sendCommand, type CommandRejection, type ConnectorClient } from "./transport.ts";
 
 export type SendTextRequest = z.input<typeof sendTextRequestSchema>;
@@ -33,18 +32,16 @@ export async function fetchConnectorState(deps: ConnectorClient, name: string): 
   throw rejectionError("read state", result);
 }
 
-/** The stored settings travel with the commands that may start the instance on a connector new to it. */
-async function storedSettings(deps: ConnectorClient, name: string): Promise<InstanceSettings | undefined> {
-  return (await settingsByName(deps.env.DB, [name])).get(name);
-}
-
-/** Starts (or reuses) the socket; the connector waits briefly for a QR, a pairing code or open. */
-export async function connectOnConnector(deps: ConnectorClient, name: string, number?: string): Promise<InstanceStatus> {
+/**
+ * Starts (or reuses) the socket; the connector waits briefly for a QR, a pairing code or open.
+ * `settings` are applied before the socket starts, so its first events already follow them.
+ */
+export async function connectOnConnector(deps: ConnectorClient, name: string, settings: ConnectorSettings, number?: string): Promise<InstanceStatus> {
   const result = await sendCommand(deps, {
     name: "connect",
     method: COMMAND_METHODS.connect,
     path: COMMAND_PATHS.connect(name),
-    body: { number: number ?? null, settings: await storedSettings(deps, name) },
+    body: { number: number ?? null, settings },
     schema: instanceStatusSchema,
     placement: "place",
   });
@@ -57,8 +54,6 @@ export async function restartOnConnector(deps: ConnectorClient, name: string): P
     name: "restart",
     method: COMMAND_METHODS.restart,
     path: COMMAND_PATHS.restart(name),
-    // Never set: the connector keeps the defaults it starts with.
-    body: { settings: await storedSettings(deps, name) },
     schema: instanceStatusSchema,
     placement: "place",
   });
@@ -101,9 +96,9 @@ export async function sendTextOnConnector(deps: ConnectorClient, name: string, r
 
 /**
  * Pushes the instance's settings to its owner, which applies them live and keeps them. No owner:
- * nothing runs the instance, and the settings go with the next assignment or connect (stored by the caller).
+ * nothing runs the instance; they go with its next connect or assignment list.
  */
-export async function pushSettingsToConnector(deps: ConnectorClient, name: string, settings: InstanceSettings): Promise<InstanceSettings> {
+export async function pushSettingsToConnector(deps: ConnectorClient, name: string, settings: ConnectorSettings): Promise<ConnectorSettings> {
   const result = await sendCommand(deps, {
     name: "apply the settings",
     method: COMMAND_METHODS.settings,

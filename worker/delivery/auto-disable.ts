@@ -1,10 +1,12 @@
 // Auto-disable (docs/delivery.md#auto-disable): from the cron, a webhook whose deliveries have
 // failed without a single success for WEBHOOK_DISABLE_AFTER_HOURS is disabled, its pending
 // deliveries fail (kept, redeliverable), a log line is written and a `webhook.disabled` event goes
-// to the global webhook if one is set. Setting the webhook again re-enables it.
+// to the global webhook if one is set, and the owning connector gets the instance's settings again
+// (it stops downloading media if no webhook wants base64 any more). Setting the webhook again re-enables it.
 import type { Config, Env } from "../env.ts";
 import { WEBHOOK_EVENTS } from "../events/names.ts";
 import type { MappedEvent } from "../events/types.ts";
+import { syncInstancesById } from "../lifecycle/connector-settings.ts";
 import { log } from "../log.ts";
 import { findInstanceById } from "../storage/instances.ts";
 import { disableFailingWebhooks, type DisabledWebhook } from "../storage/webhook-health.ts";
@@ -48,5 +50,6 @@ export async function autoDisableFailingWebhooks(env: Env, config: Config, now: 
     log.warn("webhook_auto_disabled", { instanceId: webhook.instanceId, webhookId: webhook.webhookId, failingSince: webhook.failingSince, lastError: webhook.lastError });
     await notifyGlobal(env, config, webhook, now);
   }
+  await syncInstancesById({ config, env }, env.DB, disabled.map((w) => w.instanceId), "webhook auto-disabled");
   return disabled.length;
 }

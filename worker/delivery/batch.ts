@@ -10,6 +10,7 @@ import { healthUpdates } from "./health.ts";
 import { callWebhook, prepareRequest, type FetchFn } from "./deliver.ts";
 import { classifyAttempt } from "./policy.ts";
 import { EARLY_TOLERANCE_MS, errorRetrySeconds, settleAttempt, unclaimedAction, type MessageAction } from "./settle.ts";
+import { syncInstancesById } from "../lifecycle/connector-settings.ts";
 
 export interface ConsumerDeps {
   fetch: FetchFn;
@@ -109,6 +110,8 @@ export async function processDeliveryBatch(env: Env, config: Config, deps: Consu
   settlement.health = healthUpdates(settlement, contexts);
   await recordBatchSettlement(env.DB, settlement);
   await releaseNextInChats(env, settlement, contexts);
+  // A webhook that answered 410 may have been the one wanting base64: the connector stops downloading.
+  await syncInstancesById({ config, env }, env.DB, settlement.disableWebhooksOf.map((k) => k.instanceId), "webhook gone (410)");
   const recorded = deps.now();
   const outcomes = settlement.attempts.map((a) => a.attempt.outcome);
   log.info("delivery_batch", {

@@ -18,7 +18,7 @@ import {
   verifyAnswer,
   type AnswerFrame,
 } from "../../protocol/fleet.ts";
-import { settingsByName } from "../storage/instance-settings.ts";
+import { connectorSettingsByName } from "../storage/instance-settings.ts";
 import { fleetRegistry } from "./registry.ts";
 import { HEARTBEAT_STALE_MS, LEASE_MS, NONCE_TTL_MS, RENEW_EVERY_MS } from "./timing.ts";
 
@@ -195,7 +195,7 @@ export class ConnectorHub extends DurableObject<Env> {
   private async sendAssignments(socket: WebSocket, connectorId: string, owned: { instance: string; epoch: number }[]): Promise<void> {
     const key = await deriveConnectorKey(loadConfig(this.env).connectorSecret, connectorId);
     // The settings go with the instances: the connector that takes one over applies them before it starts.
-    const settings = await settingsByName(this.env.DB, owned.map((a) => a.instance));
+    const settings = await connectorSettingsByName(this.env.DB, owned.map((a) => a.instance));
     const withSettings = owned.map((a) => ({ ...a, settings: settings.get(a.instance) }));
     const body = JSON.stringify({ owned: withSettings, leaseMs: LEASE_MS });
     const frame = await signCommand(key, { id: randomId(), ts: Math.floor(Date.now() / 1000), method: "POST", path: FLEET_PATHS.assignments, instance: "", epoch: 0, body });

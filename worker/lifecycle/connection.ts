@@ -12,6 +12,7 @@ import {
 } from "../connector-client/instance-commands.ts";
 import { ApiError, notConnected } from "../errors.ts";
 import { log } from "../log.ts";
+import type { ConnectorSettings } from "../../protocol/commands.ts";
 import type { ConnectionState } from "../../protocol/instance.ts";
 import { createQrBody, storedConnectionState } from "../schemas/lifecycle.ts";
 import type { InstanceRow } from "../storage/schema.ts";
@@ -37,9 +38,9 @@ export async function currentConnectionState(deps: ConnectorClient, instance: In
  * For `POST /instance/create` with `qrcode: true`: connect and return the first QR / pairing
  * code. Never fails the create: on any connector problem the instance exists without a QR.
  */
-export async function firstQrCode(deps: ConnectorClient, instanceName: string, number?: string): Promise<CreateQrBody | undefined> {
+export async function firstQrCode(deps: ConnectorClient, instanceName: string, settings: ConnectorSettings, number?: string): Promise<CreateQrBody | undefined> {
   try {
-    const status = await connectOnConnector(deps, instanceName, number?.replace(/^\+/, ""));
+    const status = await connectOnConnector(deps, instanceName, settings, number?.replace(/^\+/, ""));
     return createQrBody(status);
   } catch (err) {
     log.warn("create_connect_failed", { instance: instanceName, reason: err instanceof Error ? err.message : String(err) });

@@ -1,9 +1,11 @@
 // `POST /connector/v1/events` (docs/protocol.md#ingest-endpoint): the connector's signed event batches. Thin: size cap →
 // HMAC check on the raw body with that connector's key → JSON + envelope validation → the ownership fence →
-// ingestEnvelope (store, enqueue).
+// ingestEnvelope (store, enqueue); instances that opened get their settings pushed after the answer.
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { AppBindings } from "../app-types.ts";
 import { ingestEnvelope } from "../delivery/ingest.ts";
+import { openedInstances, syncOpenedInstances } from "../lifecycle/connector-settings.ts";
 import { ApiError, badRequest, unauthorized } from "../errors.ts";
 import { log } from "../log.ts";
 import { INGEST_PATH, MAX_BATCH_BYTES, ingestEnvelopeSchema, ingestResponseSchema } from "../../protocol/envelope.ts";
@@ -53,6 +55,21 @@ function parseEnvelope(raw: unknown) {
   throw new ApiError("BAD_REQUEST", response.message, { rejected });
 }
 
+/**
+ * Runs `work` after the answer (the connector must not wait for its own control API to be called);
+ * without an execution context (app.request in tests) it is awaited instead.
+ */
+async function afterAnswer(c: Context<AppBindings>, work: Promise<void>): Promise<void> {
+  let ctx: Context<AppBindings>["executionCtx"] | undefined;
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    ctx = undefined;
+  }
+  if (ctx) ctx.waitUntil(work);
+  else await work;
+}
+
 const jsonError = (description: string) => ({ description, content: { "application/json": { schema: errorBodySchema } } });
 
 export function registerIngestRoutes(app: OpenAPIHono<AppBindings>): void {
@@ -94,6 +111,9 @@ export function registerIngestRoutes(app: OpenAPIHono<AppBindings>): void {
       throw unauthorized();
     }
     await fenceEnvelope(c.env, envelope);
-    return c.json(await ingestEnvelope(c.env, config, envelope, now), 200);
+    const result = await ingestEnvelope(c.env, config, envelope, now);
+    const opened = openedInstances(envelope);
+    if (opened.length) await afterAnswer(c, syncOpenedInstances({ config, env: c.env }, c.env.DB, opened));
+    return c.json(result, 200);
   });
 }

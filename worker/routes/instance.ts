@@ -14,6 +14,7 @@ import { createInstance, deleteInstance, findInstanceByName, generateInstanceTok
 import { apiBodyLimit, existingInstance, requireExistingInstance } from "./middleware.ts";
 import { firstQrCode, neverReachedConnector, removeFromConnector, removeNeverConnected } from "../lifecycle/connection.ts";
 import { fleetRegistry } from "../fleet/registry.ts";
+import { connectorSettingsOf } from "../lifecycle/connector-settings.ts";
 import { deleteInstanceQuerySchema } from "../schemas/lifecycle.ts";
 
 
@@ -61,7 +62,8 @@ export function registerInstanceRoutes(app: OpenAPIHono<AppBindings>): void {
     const result = await createInstance(c.env.DB, { name: body.instanceName, token: body.token ?? generateInstanceToken(), webhook });
     if (!result.ok && result.reason === "name_taken") throw new ApiError("NAME_IN_USE", [`This name "${body.instanceName}" is already in use.`]);
     if (!result.ok) throw badRequest([`Invalid "token" property: already used by another instance`]);
-    const qrcode = body.qrcode ? await firstQrCode({ config: c.var.config, env: c.env }, result.instance.name, body.number) : undefined;
+    const settings = body.qrcode ? await connectorSettingsOf(c.env.DB, result.instance.id) : undefined;
+    const qrcode = settings ? await firstQrCode({ config: c.var.config, env: c.env }, result.instance.name, settings, body.number) : undefined;
     return c.json({ ...createdInstanceBody(result.instance, webhook), ...(qrcode ? { qrcode } : {}) }, 201);
   }, validationHook());
 

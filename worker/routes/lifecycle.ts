@@ -6,6 +6,7 @@ import type { AppBindings } from "../app-types.ts";
 import { requireInstanceAccess } from "../auth.ts";
 import { connectOnConnector, logoutOnConnector, restartOnConnector } from "../connector-client/instance-commands.ts";
 import { currentConnectionState } from "../lifecycle/connection.ts";
+import { connectorSettingsOf } from "../lifecycle/connector-settings.ts";
 import { refreshInstanceToken } from "../lifecycle/refresh-token.ts";
 import { apiKeySecurity, json, errorResponses, errorBodySchema, instanceParamsSchema, validationHook } from "../schemas/common.ts";
 import { statusResponseSchema } from "../schemas/instance.ts";
@@ -64,7 +65,8 @@ const refreshTokenRoute = createRoute({
 export function registerLifecycleRoutes(app: OpenAPIHono<AppBindings>): void {
   app.openapi(connectRoute, async (c) => {
     const instance = existingInstance(c.var.instance, c.req.valid("param").instance);
-    const status = await connectOnConnector({ config: c.var.config, env: c.env }, instance.name, c.req.valid("query").number);
+    const settings = await connectorSettingsOf(c.env.DB, instance.id);
+    const status = await connectOnConnector({ config: c.var.config, env: c.env }, instance.name, settings, c.req.valid("query").number);
     return c.json(connectBody(instance.name, status), 200);
   }, validationHook());
 

@@ -7,6 +7,7 @@ import { pushSettingsToConnector } from "../connector-client/instance-commands.t
 import { apiKeySecurity, errorBodySchema, json, errorResponses, instanceParamsSchema, validationHook } from "../schemas/common.ts";
 import { settingsFromBody, settingsSetBodySchema, settingsSetResponseSchema, settingsViewSchema } from "../schemas/settings.ts";
 import { findInstanceSettings, saveInstanceSettings } from "../storage/instance-settings.ts";
+import { wantsMediaBase64 } from "../storage/webhooks.ts";
 import { apiBodyLimit, existingInstance, requireExistingInstance } from "./middleware.ts";
 
 const setSettingsRoute = createRoute({
@@ -44,7 +45,8 @@ export function registerSettingsRoutes(app: OpenAPIHono<AppBindings>): void {
     const instance = existingInstance(c.var.instance, c.req.valid("param").instance);
     const settings = settingsFromBody(c.req.valid("json"));
     // The connector first: when it cannot apply them, nothing is stored and the caller retries.
-    await pushSettingsToConnector({ config: c.var.config, env: c.env }, instance.name, settings);
+    // `mediaBase64` is not the caller's: it goes along as the instance's webhooks say.
+    await pushSettingsToConnector({ config: c.var.config, env: c.env }, instance.name, { ...settings, mediaBase64: await wantsMediaBase64(c.env.DB, instance.id) });
     const stored = await saveInstanceSettings(c.env.DB, instance.id, settings);
     return c.json({ settings: { instanceName: instance.name, settings: stored } }, 201);
   }, validationHook());

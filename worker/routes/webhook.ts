@@ -1,5 +1,5 @@
 // Instance webhook config routes (docs/api.md#webhook-config): set (flat or wrapped body; alias path) and find.
-// Thin: validate → SSRF check → storage → shape. The signing secret is never returned here.
+// Thin: validate → SSRF check → storage → settings to the connector (best effort) → shape. The signing secret is never returned here.
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppBindings } from "../app-types.ts";
 import { requireInstanceAccess } from "../auth.ts";
@@ -9,6 +9,7 @@ import { apiKeySecurity, json, errorResponses, instanceParamsSchema, validationH
 import {
   pickWebhookBodyBranch, settingsFromBody, toWebhookSetView, toWebhookView, webhookSetBodySchema, webhookSetResponseSchema, webhookViewSchema,
 } from "../schemas/webhook.ts";
+import { syncConnectorSettings } from "../lifecycle/connector-settings.ts";
 import { findWebhook, setWebhook } from "../storage/webhooks.ts";
 import { apiBodyLimit, existingInstance, requireExistingInstance } from "./middleware.ts";
 
@@ -53,6 +54,7 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppBindings>): void {
       const check = checkWebhookUrl(settings.url, c.var.config.allowPrivateUrls);
       if (!check.ok) throw badRequest([`Invalid "url" property: ${check.reason}`]);
       const stored = await setWebhook(c.env.DB, instance.id, settings);
+      await syncConnectorSettings({ config: c.var.config, env: c.env }, c.env.DB, instance, "webhook set");
       return c.json({ webhook: { instanceName: instance.name, webhook: toWebhookSetView(stored) } }, 201);
     }, validationHook(pickWebhookBodyBranch));
   }

@@ -1,5 +1,6 @@
 // Several webhooks per instance (docs/api.md#webhooks): create, list, read, replace, delete.
-// Thin: validate → SSRF check → storage → shape. `default` is the webhook /webhook/set manages.
+// Thin: validate → SSRF check → storage → settings to the connector (best effort: which webhooks
+// want base64 decides whether it downloads media) → shape. `default` is the webhook /webhook/set manages.
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppBindings } from "../app-types.ts";
 import { requireInstanceAccess } from "../auth.ts";
@@ -12,6 +13,7 @@ import {
 import {
   MAX_WEBHOOKS_PER_INSTANCE, createWebhook, definitionFromRow, deleteWebhook, listWebhookRows, loadWebhookRow, replaceWebhook,
 } from "../storage/webhooks.ts";
+import { syncConnectorSettings } from "../lifecycle/connector-settings.ts";
 import { apiBodyLimit, existingInstance, requireExistingInstance } from "./middleware.ts";
 
 export const webhookNotFound = (instance: string, id: string) => new ApiError("NOT_FOUND", [`The "${instance}" instance has no webhook "${id}"`]);
@@ -61,6 +63,7 @@ export function registerWebhooksRoutes(app: OpenAPIHono<AppBindings>): void {
     checkUrl(definition.url, c.var.config.allowPrivateUrls);
     const row = await createWebhook(c.env.DB, instance.id, definition, Date.now());
     if (!row) throw badRequest([`The "${instance.name}" instance already has ${MAX_WEBHOOKS_PER_INSTANCE} webhooks`]);
+    await syncConnectorSettings({ config: c.var.config, env: c.env }, c.env.DB, instance, "webhook created");
     return c.json(toWebhookItem(definitionFromRow(row)), 201);
   }, validationHook());
 
@@ -85,6 +88,7 @@ export function registerWebhooksRoutes(app: OpenAPIHono<AppBindings>): void {
     checkUrl(definition.url, c.var.config.allowPrivateUrls);
     const row = await replaceWebhook(c.env.DB, instance.id, id, definition, Date.now());
     if (!row) throw webhookNotFound(name, id);
+    await syncConnectorSettings({ config: c.var.config, env: c.env }, c.env.DB, instance, "webhook replaced");
     return c.json(toWebhookItem(definitionFromRow(row)), 200);
   }, validationHook());
 
@@ -93,6 +97,7 @@ export function registerWebhooksRoutes(app: OpenAPIHono<AppBindings>): void {
     const instance = existingInstance(c.var.instance, name);
     const row = await loadWebhookRow(c.env.DB, instance.id, id);
     if (!row || !(await deleteWebhook(c.env.DB, instance.id, id))) throw webhookNotFound(name, id);
+    await syncConnectorSettings({ config: c.var.config, env: c.env }, c.env.DB, instance, "webhook deleted");
     return c.json(toWebhookItem(definitionFromRow(row)), 200);
   }, validationHook());
 }

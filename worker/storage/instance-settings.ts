@@ -1,9 +1,10 @@
 // The `instance_settings` table: Evolution's per-instance settings as set through the API
 // (docs/api.md#instance-settings). No row means the defaults. Query functions only.
 import { eq, inArray } from "drizzle-orm";
-import { DEFAULT_INSTANCE_SETTINGS, type InstanceSettings } from "../../protocol/commands.ts";
+import { DEFAULT_INSTANCE_SETTINGS, type ConnectorSettings, type InstanceSettings } from "../../protocol/commands.ts";
 import { getDb } from "./db.ts";
 import { instances, instanceSettings } from "./schema.ts";
+import { wantsMediaBase64 } from "./webhooks.ts";
 
 export async function saveInstanceSettings(d1: D1Database, instanceId: string, settings: InstanceSettings, now = Date.now()): Promise<InstanceSettings> {
   const fields = { ...settings, updatedAt: now };
@@ -16,17 +17,22 @@ export async function findInstanceSettings(d1: D1Database, instanceId: string): 
   return row ? pickSettings(row) : DEFAULT_INSTANCE_SETTINGS;
 }
 
-/** The stored settings of the named instances (only those with a row; the rest use the defaults). */
-export async function settingsByName(d1: D1Database, names: string[]): Promise<Map<string, InstanceSettings>> {
-  const found = new Map<string, InstanceSettings>();
+/**
+ * The connector settings of the named instances that exist (stored settings, defaults without a
+ * row, plus `mediaBase64` from their webhooks): what the assignment list carries.
+ */
+export async function connectorSettingsByName(d1: D1Database, names: string[]): Promise<Map<string, ConnectorSettings>> {
+  const found = new Map<string, ConnectorSettings>();
   if (names.length === 0) return found;
   const rows = await getDb(d1)
-    .select({ name: instances.name, settings: instanceSettings })
-    .from(instanceSettings)
-    .innerJoin(instances, eq(instances.id, instanceSettings.instanceId))
+    .select({ id: instances.id, name: instances.name, settings: instanceSettings })
+    .from(instances)
+    .leftJoin(instanceSettings, eq(instances.id, instanceSettings.instanceId))
     .where(inArray(instances.name, names))
     .all();
-  for (const { name, settings } of rows) found.set(name, pickSettings(settings));
+  for (const { id, name, settings } of rows) {
+    found.set(name, { ...(settings ? pickSettings(settings) : DEFAULT_INSTANCE_SETTINGS), mediaBase64: await wantsMediaBase64(d1, id) });
+  }
   return found;
 }
 

@@ -80,6 +80,17 @@ export async function loadWebhookRow(d1: D1Database, instanceId: string, webhook
   return getDb(d1).select().from(webhooks).where(byKey(instanceId, webhookId)).get();
 }
 
+/** True when an enabled webhook of the instance wants `message.base64` (the connector's `mediaBase64`). */
+export async function wantsMediaBase64(d1: D1Database, instanceId: string): Promise<boolean> {
+  const row = await getDb(d1)
+    .select({ id: webhooks.id })
+    .from(webhooks)
+    .where(and(eq(webhooks.instanceId, instanceId), eq(webhooks.enabled, true), eq(webhooks.base64, true)))
+    .limit(1)
+    .get();
+  return row !== undefined;
+}
+
 /** Every webhook of the instance, the default one first, then by creation. */
 export async function listWebhookRows(d1: D1Database, instanceId: string): Promise<WebhookRow[]> {
   return getDb(d1)
