@@ -7,6 +7,7 @@ import { GLOBAL_KEY, call, createTestInstance, errorBody } from "./helpers/api.t
 import { disconnectStub, status, stubConnector, type StubReply } from "./helpers/connector-stub.ts";
 import { connectFleetClient } from "./helpers/fleet-client.ts";
 import { fleetRegistry } from "../../worker/fleet/registry.ts";
+import { DEFAULT_CONNECTOR_SETTINGS } from "../../protocol/commands.ts";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -66,7 +67,7 @@ describe("signatures, both ways", () => {
     const owner = await fleetRegistry(env).owner(instanceName, Date.now());
     expect(owner).toMatchObject({ connectorId: stub.connectorId, epoch: 1 });
     expect(stub.calls).toEqual([
-      { method: "POST", path: `/v1/instances/${instanceName}/connect`, body: { number: null }, epoch: 1, signatureValid: true },
+      { method: "POST", path: `/v1/instances/${instanceName}/connect`, body: { number: null, settings: DEFAULT_CONNECTOR_SETTINGS }, epoch: 1, signatureValid: true },
       { method: "GET", path: `/v1/instances/${instanceName}`, body: undefined, epoch: 1, signatureValid: true },
     ]);
   });
