@@ -46,8 +46,13 @@ export function isPaired(creds: AuthenticationCreds): boolean {
   return Boolean(creds.me?.id && creds.account);
 }
 
+/** One instance's stored auth state as raw rows (what credential write-through copies). */
+export type AuthSnapshot = { creds: string; keys: [type: string, id: string, value: string][] };
+
 export class SqliteAuthStore {
   private readonly db: Database.Database;
+  /** Told after every write or wipe of an instance's state (connector/remote-auth.ts). */
+  onChange: ((instance: string, kind: "write" | "wipe") => void) | undefined;
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -65,6 +70,7 @@ export class SqliteAuthStore {
     this.db
       .prepare("INSERT INTO creds (instance, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(instance) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
       .run(instance, serialize(creds), now);
+    this.onChange?.(instance, "write");
   }
 
   /** Instances whose saved credentials belong to a paired device (restored on start). */
@@ -81,6 +87,26 @@ export class SqliteAuthStore {
     this.db.transaction(() => {
       this.db.prepare("DELETE FROM creds WHERE instance = ?").run(instance);
       this.db.prepare("DELETE FROM signal_keys WHERE instance = ?").run(instance);
+    })();
+    this.onChange?.(instance, "wipe");
+  }
+
+  /** The instance's rows as they are stored, or undefined without creds. */
+  snapshot(instance: string): AuthSnapshot | undefined {
+    const creds = this.db.prepare("SELECT value FROM creds WHERE instance = ?").get(instance) as { value: string } | undefined;
+    if (!creds) return undefined;
+    const keys = this.db.prepare("SELECT type, id, value FROM signal_keys WHERE instance = ?").raw().all(instance) as [string, string, string][];
+    return { creds: creds.value, keys };
+  }
+
+  /** Replaces the instance's rows with a snapshot, in one transaction (no change notification). */
+  restore(instance: string, snapshot: AuthSnapshot, now = Date.now()): void {
+    const insertKey = this.db.prepare("INSERT INTO signal_keys (instance, type, id, value) VALUES (?, ?, ?, ?)");
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM creds WHERE instance = ?").run(instance);
+      this.db.prepare("DELETE FROM signal_keys WHERE instance = ?").run(instance);
+      this.db.prepare("INSERT INTO creds (instance, value, updated_at) VALUES (?, ?, ?)").run(instance, snapshot.creds, now);
+      for (const [type, id, value] of snapshot.keys) insertKey.run(instance, type, id, value);
     })();
   }
 
@@ -157,5 +183,6 @@ export class SqliteAuthStore {
         }
       }
     })();
+    this.onChange?.(instance, "write");
   }
 }

@@ -1,5 +1,6 @@
 // Connector configuration: parsed once from the environment with zod at process start.
 // Nothing else in the connector reads process.env; everything takes a ConnectorConfig.
+import { createHmac } from "node:crypto";
 import { hostname } from "node:os";
 import { z } from "zod";
 import { MAX_MEDIA_BASE64_SOURCE_BYTES } from "../protocol/envelope.ts";
@@ -38,6 +39,14 @@ export const DEFAULT_TUNING: ConnectorTuning = {
   mediaDownloadTimeoutMs: 10_000,
 };
 
+/**
+ * The key connector `id` signs with: hex HMAC-SHA256(CONNECTOR_SECRET, "connector:" + id), the same
+ * value as protocol/fleet.ts deriveConnectorKey (synchronous here, for config parsing).
+ */
+export function connectorKeyFor(secret: string, id: string): string {
+  return createHmac("sha256", secret).update(`connector:${id}`).digest("hex");
+}
+
 /** `c1` unless the host name gives something usable (the worker accepts 1–64 chars). */
 export function defaultConnectorId(host: string = hostname()): string {
   const cleaned = host.toLowerCase().replace(/[^a-z0-9._-]/g, "-").slice(0, 64);
@@ -48,7 +57,9 @@ const integer = (fallback: number, min: number) => z.coerce.number().int().min(m
 
 const envSchema = z.object({
   WORKER_URL: z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" }),
-  CONNECTOR_SECRET: z.string({ error: "is required" }).min(CONNECTOR_SECRET_MIN_LENGTH, { error: `must be at least ${CONNECTOR_SECRET_MIN_LENGTH} characters` }),
+  CONNECTOR_SECRET: z.string().min(CONNECTOR_SECRET_MIN_LENGTH, { error: `must be at least ${CONNECTOR_SECRET_MIN_LENGTH} characters` }).optional(),
+  /** This connector's own key (connectorKey()): enough to run it, and useless for speaking as another connector. */
+  CONNECTOR_KEY: z.string().regex(/^[0-9a-f]{64}$/, { error: "must be 64 lowercase hex digits (scripts/connector-key.ts prints it)" }).optional(),
   CONNECTOR_ID: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "must be 1-64 characters of A-Z a-z 0-9 . _ -" })
@@ -72,6 +83,13 @@ const envSchema = z.object({
   MEDIA_MAX_BYTES: integer(MAX_MEDIA_BASE64_SOURCE_BYTES, 0).pipe(
     z.number().max(MAX_MEDIA_BASE64_SOURCE_BYTES, { error: `must be at most ${MAX_MEDIA_BASE64_SOURCE_BYTES} (base64 must fit the worker's stored event)` }),
   ),
+  /** How many instances the worker may place here (the fleet's placement, docs/decisions.md). */
+  CONNECTOR_CAPACITY: integer(50, 1).pipe(z.number().max(100_000)),
+  /** 32 bytes, base64 or hex: encrypts the credentials written through to the worker (connectors only). */
+  CREDENTIALS_KEY: z
+    .string()
+    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, "base64").length === 32, { error: "must be 32 bytes as 64 hex digits or base64" })
+    .optional(),
 });
 
 /** WhatsApp Web version `[major, minor, build]` as Baileys' `version` option takes it. */
@@ -79,7 +97,10 @@ export type WaVersion = [number, number, number];
 
 export type ConnectorConfig = {
   workerUrl: string;
+  /** Signs the local control API: CONNECTOR_SECRET, or the connector's key when it has only that. */
   connectorSecret: string;
+  /** This connector's key: the socket, ingest and credentials are signed with it (docs/protocol.md#signing). */
+  connectorKey: string;
   connectorId: string;
   port: number;
   host: string;
@@ -94,6 +115,9 @@ export type ConnectorConfig = {
   mediaMaxBytes: number;
   /** Bounds of the on-disk store of sent messages (getMessage for retry receipts, quoting). */
   sentMessages: { maxAgeMs: number; maxPerInstance: number };
+  capacity: number;
+  /** The AES-256-GCM key of credential write-through; undefined: credentials stay on this disk only. */
+  credentialsKey: Uint8Array | undefined;
   tuning: ConnectorTuning;
 };
 
@@ -110,16 +134,19 @@ function withoutEmpty(env: Record<string, string | undefined>): Record<string, s
 
 /** Parses the environment; throws ConfigError naming every bad variable. */
 export function parseConfig(env: Record<string, string | undefined>, tuning: Partial<ConnectorTuning> = {}): ConnectorConfig {
-  const parsed = envSchema.safeParse(withoutEmpty(env));
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(env)"}: ${issue.message}`);
-    throw new ConfigError(`invalid connector configuration:\n${lines.join("\n")}`);
-  }
+  const present = withoutEmpty(env);
+  const parsed = envSchema.safeParse(present);
+  const lines = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(env)"}: ${issue.message}`);
+  if (!present.CONNECTOR_SECRET && !present.CONNECTOR_KEY) lines.push("  CONNECTOR_SECRET: is required (or this connector's CONNECTOR_KEY)");
+  if (!parsed.success || lines.length > 0) throw new ConfigError(`invalid connector configuration:\n${lines.join("\n")}`);
   const e = parsed.data;
+  const connectorId = e.CONNECTOR_ID ?? defaultConnectorId();
+  const connectorKey = e.CONNECTOR_KEY ?? connectorKeyFor(e.CONNECTOR_SECRET!, connectorId);
   return {
     workerUrl: e.WORKER_URL.replace(/\/+$/, ""),
-    connectorSecret: e.CONNECTOR_SECRET,
-    connectorId: e.CONNECTOR_ID ?? defaultConnectorId(),
+    connectorSecret: e.CONNECTOR_SECRET ?? connectorKey,
+    connectorKey,
+    connectorId,
     port: e.CONNECTOR_PORT,
     host: e.CONNECTOR_HOST,
     dataDir: e.DATA_DIR,
@@ -131,6 +158,8 @@ export function parseConfig(env: Record<string, string | undefined>, tuning: Par
     outboxMaxBytes: e.OUTBOX_MAX_BYTES,
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
     sentMessages: { maxAgeMs: e.SENT_MESSAGES_MAX_AGE_DAYS * 24 * 60 * 60 * 1000, maxPerInstance: e.SENT_MESSAGES_MAX_PER_INSTANCE },
+    capacity: e.CONNECTOR_CAPACITY,
+    credentialsKey: e.CREDENTIALS_KEY === undefined ? undefined : new Uint8Array(/^[0-9a-fA-F]{64}$/.test(e.CREDENTIALS_KEY) ? Buffer.from(e.CREDENTIALS_KEY, "hex") : Buffer.from(e.CREDENTIALS_KEY, "base64")),
     tuning: { ...DEFAULT_TUNING, ...tuning },
   };
 }

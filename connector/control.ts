@@ -27,7 +27,7 @@ export type ControlDeps = {
   logger: Logger;
 };
 
-type Reply = { status: number; body: unknown };
+export type Reply = { status: number; body: unknown };
 type Route = { method: string[]; pattern: RegExp; handle: (deps: ControlDeps, name: string, body: unknown) => Promise<Reply> };
 
 const ok = (body: unknown): Reply => ({ status: 200, body });
@@ -121,7 +121,12 @@ function header(req: IncomingMessage, name: string): string | undefined {
 async function route(deps: ControlDeps, req: IncomingMessage, raw: string): Promise<Reply> {
   const check = await verifyConnectorRequest(deps.secret, header(req, CONNECTOR_TIMESTAMP_HEADER), header(req, CONNECTOR_SIGNATURE_HEADER), raw, deps.now());
   if (!check.ok) return fail(401, "unauthorized", `signature ${check.reason}`);
-  const path = new URL(req.url ?? "/", "http://connector").pathname;
+  return runCommand(deps, req.method ?? "GET", new URL(req.url ?? "/", "http://connector").pathname, raw);
+}
+
+/** Runs one already-verified command (HTTP here, or a frame from the worker socket, connector/fleet.ts). */
+export async function runCommand(deps: ControlDeps, method: string, path: string, raw: string): Promise<Reply> {
+  const req = { method };
   const matches = ROUTES.filter((r) => r.pattern.test(path));
   if (matches.length === 0) return fail(404, "not_found", `no route for ${path}`);
   const match = matches.find((r) => r.method.includes(req.method ?? "GET"));

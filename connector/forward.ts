@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { INGEST_PATH, MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH } from "../protocol/envelope.ts";
 import { rejectedIndexes } from "../protocol/ingest-errors.ts";
 import { connectorSignatureHeaders } from "../protocol/signing.ts";
+import { FLEET_HEADERS } from "../protocol/fleet.ts";
 import type { ConnectorTuning } from "./config.ts";
 import type { Outbox, OutboxRow } from "./outbox.ts";
 import { PoisonSearch } from "./poison-search.ts";
@@ -18,7 +19,8 @@ export type ForwarderDeps = {
   outbox: Outbox;
   workerUrl: string;
   connectorId: string;
-  secret: string;
+  /** This connector's key (ConnectorConfig.connectorKey): ingest is signed with it. */
+  key: string;
   tuning: ConnectorTuning;
   logger: Logger;
   fetch: typeof fetch;
@@ -158,7 +160,8 @@ export class Forwarder {
 
   private async post(batch: OutboxRow[]): Promise<Outcome> {
     const body = `{"connector":${JSON.stringify(this.deps.connectorId)},"events":[${batch.map((r) => r.body).join(",")}]}`;
-    const headers = await connectorSignatureHeaders(this.deps.secret, body, this.deps.now());
+    // Signed with this connector's own key (docs/protocol.md#ingest-authority), named in the header.
+    const headers = { [FLEET_HEADERS.connector]: this.deps.connectorId, ...(await connectorSignatureHeaders(this.deps.key, body, this.deps.now())) };
     try {
       const response = await this.deps.fetch(`${this.deps.workerUrl}${INGEST_PATH}`, {
         method: "POST",

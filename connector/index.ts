@@ -12,10 +12,13 @@ import { SqliteAuthStore } from "./auth-store.ts";
 import { SentMessageStore } from "./sent-messages.ts";
 import { ConfigError, parseConfig, type ConnectorConfig } from "./config.ts";
 import { createControlServer } from "./control.ts";
+import { FleetMember } from "./fleet.ts";
+import { RemoteAuth } from "./remote-auth.ts";
 import { FORWARD_BATCH_BYTES, Forwarder } from "./forward.ts";
 import { InstanceRegistry } from "./instances.ts";
-import { Outbox } from "./outbox.ts";
+import { Outbox, type NewEvent } from "./outbox.ts";
 import type { MediaDownloader, SocketFactory } from "./socket-types.ts";
+import { WorkerLink, type LinkTiming } from "./worker-link.ts";
 
 export const CONNECTOR_VERSION: string = packageJson.version;
 
@@ -26,6 +29,8 @@ export type ConnectorDeps = {
   random?: () => number;
   logger?: Logger;
   downloadMedia?: MediaDownloader;
+  /** Shorter link timings for tests. */
+  linkTiming?: Partial<LinkTiming>;
 };
 
 export type RunningConnector = {
@@ -35,8 +40,15 @@ export type RunningConnector = {
   registry: InstanceRegistry;
   outbox: Outbox;
   forwarder: Forwarder;
-  /** Graceful stop; `flush: false` simulates a crash (the outbox keeps what was not sent). */
-  stop(options?: { flush?: boolean }): Promise<void>;
+  /** The WebSocket to the worker that commands arrive on. */
+  link: WorkerLink;
+  fleet: FleetMember;
+  /**
+   * Graceful stop; `flush: false` simulates a crash (the outbox keeps what was not sent). `drain`
+   * (SIGTERM): close the WhatsApp sockets, push the final credentials, flush the outbox, then have
+   * the worker hand every instance to another connector at once.
+   */
+  stop(options?: { flush?: boolean; drain?: boolean }): Promise<void>;
 };
 
 const defaultDownload: MediaDownloader = async (message, socket, logger) =>
@@ -60,19 +72,22 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
     outbox,
     workerUrl: config.workerUrl,
     connectorId: config.connectorId,
-    secret: config.connectorSecret,
+    key: config.connectorKey,
     tuning: config.tuning,
     logger: logger.child({ component: "forward" }),
     fetch: deps.fetch ?? fetch,
     now,
     random,
   });
+  let fleet: FleetMember | undefined;
+  // Each event carries the epoch this connector holds its instance at: the worker's ingest fence.
+  const emit = (events: NewEvent[]) => void outbox.append(events.map((e) => ({ ...e, epoch: fleet?.epochOf(e.instance) ?? 0 })));
   const registry = new InstanceRegistry({
     config,
     logger,
     authStore,
     sentMessages,
-    emit: (events) => void outbox.append(events),
+    emit,
     socketFactory: deps.socketFactory ?? makeWASocket,
     downloadMedia: deps.downloadMedia ?? defaultDownload,
     now,
@@ -80,14 +95,9 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
   });
   forwarder.start();
 
-  const restored = registry.restorable();
-  if (restored.length > 0) {
-    const payload = { connector: config.connectorId, version: CONNECTOR_VERSION };
-    outbox.append(restored.map((s) => ({ instance: s.name, type: "connector.startup", at: now(), me: s.me() ?? null, payload })));
-  }
-  registry.resumeStaggered(restored, config.tuning.restoreStaggerMs);
-
-  const server = createControlServer({
+  // Paired instances are not restored from disk here: the worker's assignment list says which ones
+  // this connector owns (connector/fleet.ts), and only those start (docs/connector.md#fleet).
+  const controlDeps = {
     registry,
     secret: config.connectorSecret,
     connectorId: config.connectorId,
@@ -95,23 +105,75 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
     outboxPending: () => outbox.pending().events,
     now,
     logger: logger.child({ component: "control" }),
+  };
+  const remote = config.credentialsKey
+    ? new RemoteAuth({
+        store: authStore,
+        workerUrl: config.workerUrl,
+        connectorId: config.connectorId,
+        signingKey: config.connectorKey,
+        key: config.credentialsKey,
+        epochOf: (instance) => fleet?.epochOf(instance),
+        fetch: deps.fetch ?? fetch,
+        logger: logger.child({ component: "remote-auth" }),
+        now,
+      })
+    : undefined;
+  if (!remote) logger.warn("CREDENTIALS_KEY is not set: credentials stay on this disk, and an instance moved to another connector needs a new QR");
+  fleet = new FleetMember({
+    registry,
+    control: controlDeps,
+    connectorId: config.connectorId,
+    version: CONNECTOR_VERSION,
+    logger: logger.child({ component: "fleet" }),
+    emit,
+    now,
+    remote,
+    restoreStaggerMs: config.tuning.restoreStaggerMs,
   });
+  const link = new WorkerLink({
+    workerUrl: config.workerUrl,
+    connectorId: config.connectorId,
+    key: config.connectorKey,
+    version: CONNECTOR_VERSION,
+    capacity: config.capacity,
+    logger: logger.child({ component: "link" }),
+    now,
+    random,
+    onCommand: (frame) => fleet.handle(frame),
+    onLost: () => fleet.stopAll(),
+    timing: deps.linkTiming,
+  });
+  link.start();
+
+  const server = createControlServer(controlDeps);
   await new Promise<void>((resolveListen, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolveListen());
   });
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, host: config.host, restored: restored.map((s) => s.name), version: CONNECTOR_VERSION }, "connector started");
+  logger.info({ port, host: config.host, version: CONNECTOR_VERSION }, "connector started");
 
   let stopping: Promise<void> | undefined;
-  const stop = ({ flush = true }: { flush?: boolean } = {}): Promise<void> => {
+  const stop = ({ flush = true, drain = false }: { flush?: boolean; drain?: boolean } = {}): Promise<void> => {
     stopping ??= (async () => {
+      if (drain) {
+        // Sockets first, so the next owner never overlaps with this one (WhatsApp's 440).
+        await registry.shutdown();
+        await remote?.flush();
+        await forwarder.flush(config.tuning.shutdownFlushMs);
+        await link.drain(deps.fetch ?? fetch);
+      }
       // Idle keep-alive connections close now; a command still running gets a moment to answer.
       const closed = new Promise<void>((done) => server.close(() => done()));
       server.closeIdleConnections();
       await Promise.race([closed, new Promise((done) => setTimeout(done, 2_000).unref())]);
       server.closeAllConnections();
+      await link.stop();
       await registry.shutdown();
+      // The final credentials go out before the databases close.
+      await remote?.flush();
+      remote?.stop();
       if (flush) await forwarder.flush(config.tuning.shutdownFlushMs);
       await forwarder.stop();
       outbox.close();
@@ -122,7 +184,7 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
     return stopping;
   };
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  return { url: `http://${host}:${port}`, port, registry, outbox, forwarder, stop };
+  return { url: `http://${host}:${port}`, port, registry, outbox, forwarder, link, fleet, stop };
 }
 
 async function main(): Promise<void> {
@@ -137,7 +199,8 @@ async function main(): Promise<void> {
   config = { ...config, dataDir: resolve(config.dataDir) };
   const connector = await startConnector(config);
   const onSignal = (signal: NodeJS.Signals): void => {
-    void connector.stop().then(
+    // SIGTERM (a deploy, systemd stop) hands the instances on; SIGINT (Ctrl-C) just stops.
+    void connector.stop({ drain: signal === "SIGTERM" }).then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -1,5 +1,5 @@
 // The instances this connector holds: one InstanceSession per name, created by the connect
-// command or restored from saved credentials on start. Owns nothing but the map.
+// command or by the worker's assignment list (connector/fleet.ts). Owns nothing but the map.
 import type { InstanceStatus } from "../protocol/commands.ts";
 import { InstanceSession, type SessionDeps } from "./session.ts";
 
@@ -35,13 +35,8 @@ export class InstanceRegistry {
     return this.sessions.get(name)?.status() ?? { instance: name, state: "close", statusReason: null, me: null, qr: null, pairingCode: null };
   }
 
-  /** Instances with paired credentials on disk; each gets a session but no socket yet. */
-  restorable(): InstanceSession[] {
-    return this.deps.authStore.pairedInstances().map((name) => this.getOrCreate(name));
-  }
-
   /**
-   * Starts restored sessions one every `staggerMs`: hundreds of logins at the same instant
+   * Starts assigned sessions one every `staggerMs`: hundreds of logins at the same instant
    * load the host and look like a burst to WhatsApp. The first starts at once.
    */
   resumeStaggered(sessions: InstanceSession[], staggerMs: number): void {
@@ -74,6 +69,19 @@ export class InstanceRegistry {
     this.deps.authStore.wipe(name);
     this.deps.sentMessages.wipe(name);
     this.deps.authStore.forgetSettings(name);
+  }
+
+  /** Hands the instance over (fleet): closes its socket without logging out, keeps the credentials, forgets the session. */
+  async release(name: string): Promise<void> {
+    const session = this.sessions.get(name);
+    if (!session) return;
+    this.sessions.delete(name);
+    await session.shutdown();
+  }
+
+  /** Names of the sessions held now. */
+  names(): string[] {
+    return [...this.sessions.keys()];
   }
 
   async shutdown(): Promise<void> {

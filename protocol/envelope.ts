@@ -34,6 +34,11 @@ export const connectorEventSchema = z.object({
   me: z.object({ id: z.string().min(1), name: z.string().nullish() }).nullish(),
   /** The Baileys payload made JSON-safe (bytes → base64, Long → number, Date → ISO). */
   payload: z.unknown(),
+  /**
+   * The epoch the connector held the instance at when the event happened (docs/protocol.md#ownership-and-epochs).
+   * The worker accepts an event only from the instance's owner at its current epoch; missing counts as 0 (refused).
+   */
+  epoch: z.number().int().nonnegative().optional(),
 });
 
 export const ingestEnvelopeSchema = z.object({

@@ -14,6 +14,11 @@ function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Hex HMAC-SHA256 of `message` under a text key (the fleet's per-connector keys and frames). */
+export async function hmacSha256Hex(key: string, message: string): Promise<string> {
+  return toHex(await hmacSha256(key, message));
+}
+
 export function toBase64(bytes: Uint8Array): string {
   let binary = "";
   for (const b of bytes) binary += String.fromCharCode(b);

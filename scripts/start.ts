@@ -1,6 +1,7 @@
 // `npm start`: the whole local stack in one command — .dev.vars (generated on first run), local
 // D1 migrations, the worker on 127.0.0.1:8787 (scripts/lib/dev-server.ts: wrangler in local mode
-// with the inspector off; `L2MSG_INSPECTOR=1` uses `wrangler dev`) and the connector on :8788.
+// with the inspector off; `L2MSG_INSPECTOR=1` uses `wrangler dev`) and one connector, which dials
+// the worker's connector socket (its local command API stays on :8788).
 // Ctrl-C / SIGTERM stops both process groups. Local only: no Cloudflare account, no login, no telemetry.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -28,6 +29,18 @@ function ensureDevVars(): Record<string, string> {
   return vars;
 }
 
+/** The connector's CREDENTIALS_KEY: from the environment, else one generated once into .data/credentials.key. */
+function credentialsKey(): string {
+  if (process.env.CREDENTIALS_KEY) return process.env.CREDENTIALS_KEY;
+  const path = join(ROOT, ".data", "credentials.key");
+  if (!existsSync(path)) {
+    mkdirSync(join(ROOT, ".data"), { recursive: true });
+    writeFileSync(path, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600 });
+    console.log(`Created ${path} (CREDENTIALS_KEY of local connectors; give a second connector the same one).`);
+  }
+  return readFileSync(path, "utf8").trim();
+}
+
 function startConnector(secret: string): GroupProcess | undefined {
   const entry = join(ROOT, "connector", "index.ts");
   if (!existsSync(entry)) {
@@ -41,8 +54,9 @@ function startConnector(secret: string): GroupProcess | undefined {
     WORKER_URL: API_URL,
     CONNECTOR_SECRET: secret,
     CONNECTOR_ID: process.env.CONNECTOR_ID ?? "local",
-    CONNECTOR_PORT: String(CONNECTOR_PORT),
+    CONNECTOR_PORT: process.env.CONNECTOR_PORT ?? String(CONNECTOR_PORT),
     DATA_DIR: dataDir,
+    CREDENTIALS_KEY: credentialsKey(),
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
   };
   return spawnGroup("connector", join(ROOT, "node_modules", ".bin", "tsx"), [entry], { cwd: ROOT, env, echo: true });
@@ -67,7 +81,8 @@ l2msg is running (Ctrl-C stops everything)
   API        ${API_URL}
   Docs       ${API_URL}/docs
   OpenAPI    ${API_URL}/openapi.json
-  Connector  http://127.0.0.1:${CONNECTOR_PORT}
+  Connector  ${process.env.CONNECTOR_ID ?? "local"}, connected to ws://127.0.0.1:${WORKER_PORT}/connector/v1/connect
+  More       CONNECTOR_ID=b DATA_DIR=.data/b CONNECTOR_PORT=0 WORKER_URL=${API_URL} CONNECTOR_SECRET=… CREDENTIALS_KEY=$(cat .data/credentials.key) npm run connector
   Cron       the scheduled handler (delivery sweep) is fired every minute
 Try it:
   curl -s -X POST ${API_URL}/instance/create \\

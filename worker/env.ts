@@ -7,6 +7,10 @@ import { CONNECTOR_SECRET_MIN_LENGTH } from "../protocol/instance.ts";
 export interface Env {
   DB: D1Database;
   DELIVERY_QUEUE: Queue<DeliveryJob>;
+  /** The fleet registry (worker/fleet/registry.ts): one object that owns instance ownership. */
+  FLEET: DurableObjectNamespace;
+  /** One hub per connector (worker/fleet/hub.ts), holding its WebSocket. */
+  CONNECTOR_HUB: DurableObjectNamespace;
   /** Optional: lets tests and the local stack swap the outbound fetch (never set in production). */
   [key: string]: unknown;
 }
@@ -83,7 +87,6 @@ const statusList = z
 const varsSchema = z.object({
   AUTHENTICATION_API_KEY: z.string({ error: "is required (set it in .dev.vars or with wrangler secret put)" }).min(8, { error: "must be at least 8 characters" }),
   CONNECTOR_SECRET: z.string({ error: "is required (set it in .dev.vars or with wrangler secret put)" }).min(CONNECTOR_SECRET_MIN_LENGTH, { error: `must be at least ${CONNECTOR_SECRET_MIN_LENGTH} characters` }),
-  CONNECTOR_URL: optionalUrl,
   SERVER_URL: z.string().optional().transform((v) => (v && v.trim() ? v.trim().replace(/\/+$/, "") : "http://localhost:8787")),
   AUTHENTICATION_EXPOSE_IN_FETCH_INSTANCES: bool(false),
   CONNECTOR_COMMAND_TIMEOUT_MS: int(15_000, 100, 120_000),
@@ -131,7 +134,6 @@ export interface RetryConfig {
 export interface Config {
   apiKey: string;
   connectorSecret: string;
-  connectorUrl: string | undefined;
   connectorCommandTimeoutMs: number;
   serverUrl: string;
   exposeInFetchInstances: boolean;
@@ -176,7 +178,6 @@ export function loadConfig(env: Record<string, unknown>): Config {
   const config: Config = {
     apiKey: v.AUTHENTICATION_API_KEY,
     connectorSecret: v.CONNECTOR_SECRET,
-    connectorUrl: v.CONNECTOR_URL,
     connectorCommandTimeoutMs: v.CONNECTOR_COMMAND_TIMEOUT_MS,
     serverUrl: v.SERVER_URL,
     exposeInFetchInstances: v.AUTHENTICATION_EXPOSE_IN_FETCH_INSTANCES,

@@ -5,6 +5,9 @@ import { defaultConsumerDeps, handleQueueBatch } from "./delivery/consumer.ts";
 import { runHousekeeping } from "./delivery/sweep.ts";
 import { withUsage } from "./usage.ts";
 
+export { FleetRegistry } from "./fleet/registry.ts";
+export { ConnectorHub } from "./fleet/hub.ts";
+
 const app = createApp();
 
 export default {

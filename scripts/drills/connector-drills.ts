@@ -11,6 +11,9 @@ import { startProxy, type Proxy } from "../lib/proxy.ts";
 import { ROOT } from "../lib/wrangler.ts";
 import { INSTANCE, sleep, withDrill, type DrillContext, type DrillResult } from "./harness.ts";
 
+/** The id the drills' connector process runs under; the drill's instance is placed on it. */
+const DRILL_CONNECTOR = "drill-connector";
+
 /** Writes `count` events into the connector's outbox file, as its sessions would. */
 function fillOutbox(dataDir: string, ctx: DrillContext, prefix: string, count: number): void {
   mkdirSync(dataDir, { recursive: true });
@@ -21,7 +24,8 @@ function fillOutbox(dataDir: string, ctx: DrillContext, prefix: string, count: n
   for (let i = 0; i < count; i++) {
     const { id, ...event } = textMessageEvent(INSTANCE, `${prefix}-${i}`, Date.now());
     ctx.ids.push(id);
-    events.push(event);
+    // As the connector's sessions would: at the epoch it holds the instance at.
+    events.push({ ...event, epoch: ctx.worker.ingest.epochs?.get(INSTANCE) });
   }
   outbox.append(events);
   outbox.close();
@@ -32,7 +36,7 @@ function startConnectorProcess(ctx: DrillContext, proxy: Proxy, dataDir: string)
     ...process.env,
     WORKER_URL: proxy.url,
     CONNECTOR_SECRET: ctx.worker.ingest.secret,
-    CONNECTOR_ID: "drill-connector",
+    CONNECTOR_ID: DRILL_CONNECTOR,
     CONNECTOR_PORT: "0",
     DATA_DIR: dataDir,
     LOG_LEVEL: "warn",
@@ -50,7 +54,7 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boo
 
 /** SIGKILL while a batch is in flight at a slow worker; the restarted connector resends it, the worker dedups. */
 export function connectorKilledMidBacklog(): Promise<DrillResult> {
-  return withDrill("connector-kill", { receiverMode: "ok" }, async (ctx) => {
+  return withDrill("connector-kill", { receiverMode: "ok", connectorId: DRILL_CONNECTOR }, async (ctx) => {
     const proxy = await startProxy(ctx.worker.baseUrl, 1_500);
     const dataDir = join(ctx.worker.dir, "connector");
     fillOutbox(dataDir, ctx, "connector-kill", 1_200);
@@ -73,7 +77,7 @@ export function connectorKilledMidBacklog(): Promise<DrillResult> {
 
 /** The worker is unreachable for 8 s while the connector has a backlog; nothing is lost. */
 export function workerUnreachable(): Promise<DrillResult> {
-  return withDrill("worker-unreachable", { receiverMode: "ok" }, async (ctx) => {
+  return withDrill("worker-unreachable", { receiverMode: "ok", connectorId: DRILL_CONNECTOR }, async (ctx) => {
     const proxy = await startProxy(ctx.worker.baseUrl);
     await proxy.down();
     const dataDir = join(ctx.worker.dir, "connector");

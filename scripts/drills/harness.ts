@@ -51,7 +51,8 @@ export { sleep };
 
 export async function withDrill(
   name: string,
-  setup: { receiverMode: ReceiverMode; vars?: Record<string, string>; testScheduled?: boolean },
+  /** `connectorId`: the connector the drill's instance is placed on (default: the ingest client's own id). */
+  setup: { receiverMode: ReceiverMode; vars?: Record<string, string>; testScheduled?: boolean; connectorId?: string },
   body: (ctx: DrillContext) => Promise<void>,
   waitMs: number,
 ): Promise<DrillResult> {
@@ -61,6 +62,7 @@ export async function withDrill(
     config: { withoutConsole: true },
     label: `drill-${name}`, vars: { ...FAST_RETRY_VARS, ...setup.vars }, testScheduled: setup.testScheduled,
   });
+  if (setup.connectorId) worker.ingest.connectorId = setup.connectorId;
   const prefix = `${name}-${randomBytes(3).toString("hex")}`;
   const ctx: DrillContext = {
     worker, receiver, ids: [], notes: [],

@@ -2,6 +2,7 @@
 // process). Each drill asserts that every event id reaches the receiver and reports duplicates;
 // exits non-zero if any drill fails. `npm run drills -- receiver-500 worker-restart` runs a subset.
 import { connectorKilledMidBacklog, workerUnreachable } from "./connector-drills.ts";
+import { connectorDrain, connectorFailover } from "./fleet-drills.ts";
 import type { DrillResult } from "./harness.ts";
 import { receiverFailsThenRecovers, receiverGone, receiverHangs } from "./receiver-drills.ts";
 import { workerKilledMidStream } from "./worker-restart.ts";
@@ -15,6 +16,8 @@ const DRILLS: Record<string, () => Promise<DrillResult>> = {
   "connector-kill": connectorKilledMidBacklog,
   "worker-unreachable": workerUnreachable,
   "storage-soak": storageSoak,
+  "connector-failover": connectorFailover,
+  "connector-drain": connectorDrain,
 };
 
 async function main(): Promise<number> {

@@ -1,6 +1,7 @@
 // A replay client for the ingest endpoint (docs/protocol.md#ingest-endpoint): builds recorded-payload-shaped events and
 // sends them in signed batches, the way the connector does. Test tooling; 127.0.0.1 only.
 import { connectorSignatureHeaders } from "../../protocol/signing.ts";
+import { deriveConnectorKey, FLEET_HEADERS } from "../../protocol/fleet.ts";
 import { INGEST_PATH, type ConnectorEvent } from "../../protocol/envelope.ts";
 
 export const BENCH_ME = { id: "15550001111@s.whatsapp.net", name: "Bench" };
@@ -32,6 +33,8 @@ export interface IngestTarget {
   baseUrl: string;
   secret: string;
   connectorId: string;
+  /** Instance → the epoch `connectorId` holds it at (fleet-client.ts); events are stamped with it. */
+  epochs?: Map<string, number>;
 }
 
 export interface BatchResult {
@@ -45,11 +48,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Posts one signed batch; retries 5xx and network errors (nothing was stored) up to `maxAttempts`. */
 export async function postBatch(target: IngestTarget, events: ConnectorEvent[], maxAttempts = 5): Promise<BatchResult> {
-  const body = JSON.stringify({ connector: target.connectorId, events });
+  const stamped = events.map((e) => ({ ...e, epoch: target.epochs?.get(e.instance) ?? e.epoch }));
+  const body = JSON.stringify({ connector: target.connectorId, events: stamped });
+  // Signed like a connector: its own key, its id in the header (docs/protocol.md#ingest-authority).
+  const key = await deriveConnectorKey(target.secret, target.connectorId);
   let lastError = "";
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     try {
-      const headers = await connectorSignatureHeaders(target.secret, body, Date.now());
+      const headers = { [FLEET_HEADERS.connector]: target.connectorId, ...(await connectorSignatureHeaders(key, body, Date.now())) };
       const res = await fetch(`${target.baseUrl}${INGEST_PATH}`, {
         method: "POST",
         headers: { "content-type": "application/json", ...headers },

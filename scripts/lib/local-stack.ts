@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setUpInstance, type ApiTarget } from "./api.ts";
+import { claimInstances, type FleetClaim } from "./fleet-client.ts";
 import type { IngestTarget } from "./ingest-client.ts";
 import type { GroupProcess } from "./proc.ts";
 import { applyLocalMigrations, buildWorkerSnapshot, startWorker, throwawayConfig, waitForHttp, type ConfigOverrides } from "./wrangler.ts";
@@ -29,6 +30,8 @@ export interface LocalWorker {
   vars: Record<string, string>;
   api: ApiTarget;
   ingest: IngestTarget;
+  /** Stand-in connectors holding instances for `ingest` (withInstance); closed on stop. */
+  claims: FleetClaim[];
   proc: GroupProcess;
   logFile: string;
   /** Starts the worker again on the same port and persist dir (after a kill). */
@@ -80,7 +83,8 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     baseUrl,
     vars,
     api: { baseUrl, apiKey },
-    ingest: { baseUrl, secret, connectorId: `${options.label}-client` },
+    ingest: { baseUrl, secret, connectorId: `${options.label}-client`, epochs: new Map() },
+    claims: [],
     proc: await launch(),
     logFile,
     restart: async () => {
@@ -88,6 +92,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     },
     stop: (signal = "SIGTERM") => worker.proc.stop(signal),
     dispose: async (keepFiles = false) => {
+      for (const claim of worker.claims) claim.close();
       await worker.proc.stop("SIGTERM");
       if (!keepFiles && !process.env.L2MSG_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
     },
@@ -95,7 +100,13 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   return worker;
 }
 
-/** Creates `instance` with a MESSAGES_UPSERT webhook pointing at `receiverUrl`. */
+/**
+ * Creates `instance` with a MESSAGES_UPSERT webhook pointing at `receiverUrl`, owned by the
+ * `worker.ingest` connector id (a stand-in connector holds it), so its posted events pass the ingest fence.
+ */
 export async function withInstance(worker: LocalWorker, instance: string, receiverUrl: string): Promise<void> {
   await setUpInstance(worker.api, instance, receiverUrl);
+  const claim = await claimInstances(worker.baseUrl, worker.api, worker.ingest.secret, worker.ingest.connectorId, [instance]);
+  worker.claims.push(claim);
+  for (const [name, epoch] of claim.epochs) worker.ingest.epochs?.set(name, epoch);
 }

@@ -1,6 +1,7 @@
 // Connector configuration: defaults, and a clear error naming every bad variable.
 import { describe, expect, it } from "vitest";
-import { ConfigError, defaultConnectorId, parseConfig } from "../../connector/config.ts";
+import { ConfigError, connectorKeyFor, defaultConnectorId, parseConfig } from "../../connector/config.ts";
+import { deriveConnectorKey } from "../../protocol/fleet.ts";
 import { CONNECTOR_SECRET_MIN_LENGTH } from "../../protocol/instance.ts";
 
 describe("parseConfig", () => {
@@ -46,6 +47,18 @@ describe("parseConfig", () => {
     expect(parseConfig(base).waVersion).toBeUndefined();
     expect(parseConfig({ ...base, WA_VERSION: "2.3000.1043857760" }).waVersion).toEqual([2, 3000, 1043857760]);
     for (const bad of ["2.3000", "v2.3000.1", "2.3000.1.4", "latest"]) expect(() => parseConfig({ ...base, WA_VERSION: bad })).toThrow(/WA_VERSION/);
+  });
+
+  it("signs with the key derived for its CONNECTOR_ID, or runs on that key alone (CONNECTOR_KEY)", async () => {
+    const secret = "s".repeat(32);
+    const derived = parseConfig({ WORKER_URL: "http://127.0.0.1:8787", CONNECTOR_SECRET: secret, CONNECTOR_ID: "b" });
+    // The same key the worker derives (protocol/fleet.ts), so the worker can check it.
+    expect(derived.connectorKey).toBe(await deriveConnectorKey(secret, "b"));
+    expect(connectorKeyFor(secret, "b")).not.toBe(connectorKeyFor(secret, "c"));
+    const keyOnly = parseConfig({ WORKER_URL: "http://127.0.0.1:8787", CONNECTOR_KEY: derived.connectorKey, CONNECTOR_ID: "b" });
+    expect(keyOnly.connectorKey).toBe(derived.connectorKey);
+    expect(() => parseConfig({ WORKER_URL: "http://127.0.0.1:8787" })).toThrow(/CONNECTOR_SECRET: is required \(or this connector's CONNECTOR_KEY\)/);
+    expect(() => parseConfig({ WORKER_URL: "http://127.0.0.1:8787", CONNECTOR_KEY: "abc" })).toThrow(/CONNECTOR_KEY: must be 64 lowercase hex digits/);
   });
 
   it("derives a valid connector id from the host name", () => {

@@ -4,20 +4,26 @@ import type { ConnectorTuning } from "../../connector/config.ts";
 import { startConnector, type ConnectorDeps, type RunningConnector } from "../../connector/index.ts";
 import { COMMAND_PATHS, DEFAULT_CONNECTOR_SETTINGS } from "../../protocol/commands.ts";
 import type { ConnectorEvent } from "../../protocol/envelope.ts";
+import type { Assignment } from "../../protocol/fleet.ts";
+import { attachFleetStub } from "./fleet-stub.ts";
 import { captureLogger, openSocket, signedRequest, socketFactory, startWorkerStub, tempDir, testConfig, waitFor, type FakeSocket } from "./helpers.ts";
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
-export async function startHarness(options: { dir?: string; deps?: ConnectorDeps; env?: Record<string, string>; tuning?: Partial<ConnectorTuning> } = {}) {
+export async function startHarness(options: { dir?: string; deps?: ConnectorDeps; env?: Record<string, string>; tuning?: Partial<ConnectorTuning>; owned?: Assignment[] } = {}) {
   const worker = await startWorkerStub();
+  const fleet = attachFleetStub(worker.server, { owned: options.owned });
   const dir = options.dir ? { path: options.dir, cleanup: () => undefined } : tempDir();
   const sockets = socketFactory();
   const { logger, lines } = captureLogger();
   const config = testConfig(dir.path, worker.url, options.env, options.tuning);
   const connector: RunningConnector = await startConnector(config, { socketFactory: sockets.factory, logger, ...options.deps });
+  // Commands in the tests come after the worker's first assignment list, as in production.
+  await fleet.ready();
   const ofType = (type: string, instance = "sales"): ConnectorEvent[] => worker.events().filter((e) => e.type === type && e.instance === instance);
   return {
     worker,
+    fleet,
     dir,
     sockets,
     lines,
@@ -33,6 +39,7 @@ export async function startHarness(options: { dir?: string; deps?: ConnectorDeps
     },
     async stop(options: { keepDir?: boolean } = {}): Promise<void> {
       await connector.stop();
+      fleet.close();
       await worker.close();
       if (!options.keepDir) dir.cleanup();
     },

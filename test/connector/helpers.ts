@@ -21,6 +21,7 @@ import { parseConfig, type ConnectorConfig, type ConnectorTuning } from "../../c
 import type { ConnectorSocket } from "../../connector/socket-types.ts";
 import type { ConnectorEvent } from "../../protocol/envelope.ts";
 import { connectorSignatureHeaders, verifyConnectorRequest } from "../../protocol/signing.ts";
+import { deriveConnectorKey } from "../../protocol/fleet.ts";
 
 export const SECRET = "test-secret-0123456789abcdef";
 export const ME_JID = "15550001111:7@s.whatsapp.net";
@@ -152,8 +153,11 @@ export async function startWorkerStub(respond: (batch: Batch) => number | { stat
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", async () => {
       const raw = Buffer.concat(chunks).toString("utf8");
-      const check = await verifyConnectorRequest(SECRET, req.headers["x-l2msg-timestamp"] as string, req.headers["x-l2msg-signature"] as string, raw, Date.now());
-      if (!check.ok || req.url !== "/connector/v1/events") {
+      // As the worker does: the key of the connector the header names.
+      const connector = String(req.headers["x-l2msg-connector"] ?? "");
+      const key = await deriveConnectorKey(SECRET, connector);
+      const check = await verifyConnectorRequest(key, req.headers["x-l2msg-timestamp"] as string, req.headers["x-l2msg-signature"] as string, raw, Date.now());
+      if (!check.ok || req.url !== "/connector/v1/events" || (JSON.parse(raw) as Batch).connector !== connector) {
         badSignatures += 1;
         res.writeHead(401).end();
         return;
@@ -171,6 +175,7 @@ export async function startWorkerStub(respond: (batch: Batch) => number | { stat
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    server,
     batches,
     attempts,
     badSignatures: () => badSignatures,

@@ -21,7 +21,7 @@ function setup(workerUrl: string, options: { maxEvents?: number; dir?: string; m
   const { logger, lines } = captureLogger();
   const config = testConfig(dir, workerUrl);
   const outbox = new Outbox(join(dir, "outbox.sqlite"), { maxEvents: options.maxEvents ?? 1_000_000, maxBytes: 1 << 30, maxEventBytes: options.maxEventBytes ?? 1 << 20, logger });
-  const forwarder = new Forwarder({ outbox, workerUrl, connectorId: "c1", secret: SECRET, tuning: config.tuning, logger, fetch, now: Date.now, random: () => 0.5 });
+  const forwarder = new Forwarder({ outbox, workerUrl, connectorId: "c1", key: config.connectorKey, tuning: config.tuning, logger, fetch, now: Date.now, random: () => 0.5 });
   return { dir, outbox, forwarder, lines };
 }
 

@@ -48,7 +48,7 @@ describe("reconnect backoff", () => {
 });
 
 describe("restore at start", () => {
-  it("starts restored instances one stagger apart, and not after a stop", async () => {
+  it("starts the assigned instances one stagger apart, and not after a stop", async () => {
     const dir = tempDir();
     const store = new SqliteAuthStore(`${dir.path}/auth.sqlite`);
     for (const name of ["a", "b", "c", "d"]) {
@@ -56,7 +56,8 @@ describe("restore at start", () => {
       store.saveCreds(name, creds);
     }
     store.close();
-    h = await startHarness({ dir: dir.path, tuning: { restoreStaggerMs: 100 } });
+    const owned = ["a", "b", "c", "d"].map((instance) => ({ instance, epoch: 1 }));
+    h = await startHarness({ dir: dir.path, tuning: { restoreStaggerMs: 100 }, owned });
     const sockets = h.sockets.sockets;
     expect(sockets).toHaveLength(1);
     await waitFor(() => sockets.length === 3, 2_000, "three sockets");

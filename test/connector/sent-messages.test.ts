@@ -30,7 +30,8 @@ describe("sent messages across a restart", () => {
     const dir = h.dir.path;
     await h.stop({ keepDir: true });
 
-    h = await startHarness({ dir });
+    // The worker's assignment list brings the instance back.
+    h = await startHarness({ dir, owned: [{ instance: "sales", epoch: 1 }] });
     await waitFor(() => h!.sockets.sockets.length === 1, 2_000, "the restored socket");
     const sock = h.sockets.sockets[0]!;
     const content = await sock.config.getMessage!({ remoteJid: sent.key.remoteJid, fromMe: true, id: sent.key.id });

@@ -138,9 +138,12 @@ describe("instance session", () => {
     expect(sock.ended).toEqual([undefined]);
     expect(sock.loggedOut).toBe(0);
 
-    h = await startHarness({ dir });
+    // Only what the worker assigns comes back: "sales" is, "unpaired" is not.
+    h = await startHarness({ dir, owned: [{ instance: "sales", epoch: 2 }] });
     const [startup] = await h.expectEvents("connector.startup", 1);
     expect(startup!.payload).toEqual({ connector: "c1", version: expect.any(String) });
+    // Stamped with the epoch the worker assigned: the worker's ingest fence accepts it from the owner at that epoch.
+    expect(startup!.epoch).toBe(2);
     expect(h.ofType("connector.startup", "unpaired")).toHaveLength(0);
     expect(h.sockets.sockets).toHaveLength(1);
     expect(h.sockets.sockets[0]!.config.auth!.creds.me?.id).toBe(ME_JID);

@@ -96,7 +96,7 @@ describe("retry receipts after a restart", () => {
     await waitFor(() => run!.connector.outbox.pending().events === 0, 5_000, "outbox drained");
     const { wa, dir } = run;
     await run.stop({ keepWa: true, keepDir: true });
-    run = await startConnectorOnWa({ wa, dir: dir.path });
+    run = await startConnectorOnWa({ wa, dir: dir.path, owned: [{ instance: "sales", epoch: 1 }] });
     await waitFor(() => run!.connector.registry.status("sales").state === "open", 20_000, "restored and open");
     await phone.waitForOnline(20_000);
 

@@ -147,6 +147,23 @@ describe("fake WhatsApp server with a real Baileys rc14 socket", () => {
     expect(wa.server.liveConnections(phone.account)).toHaveLength(0);
   });
 
+  it("a second login of the same device replaces the first with 440, and is recorded", async () => {
+    const other = wa.phone("15550002222");
+    const first = await pairNewClient(wa, other);
+    expect(wa.server.doubleLogins).toEqual([]);
+    const second = connectTestClient(wa.url, first.auth);
+    await second.waitFor("connection.update", (u) => u.connection === "open");
+    const update = await first.waitFor("connection.update", (u) => u.connection === "close" && closeCode(u) !== 515);
+    expect(closeCode(update)).toBe(440);
+    const device = `15550002222:${first.auth.creds.me!.id.split(":")[1]!.split("@")[0]}`;
+    expect(wa.server.doubleLogins).toEqual([{ device, at: expect.any(Number) }]);
+    expect(second.closes).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(wa.server.liveConnections(other.account)).toHaveLength(1);
+    second.end();
+    first.end();
+  });
+
   it("closes with 401 when the device is removed, and refuses that device afterwards", async () => {
     const other = wa.phone("15550001111");
     const second = await pairNewClient(wa, other);

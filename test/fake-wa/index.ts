@@ -21,6 +21,7 @@
 //   phone.groupUpdate({ group, action: "add", participants: [numbers] }); phone.groupSubject(...)
 //   phone.call({ from }); phone.historySync({ conversations: [...] });
 //   phone.streamError(515 | 401 | 440);                                  // 401 also unlinks the device
+//   a second login of a device kicks the first with 440 (conflict replaced); wa.server.doubleLogins records each
 //   wa.server.clientPayloads (login payloads); wa.server.acceptVersion = (v) => …  // else <failure reason=405>
 //   await wa.close();                                                     // restores WA_CERT_DETAILS
 //

@@ -57,6 +57,12 @@ export class FakeWhatsAppServer {
   readonly clientPayloads: proto.ClientPayload[] = [];
   /** When set, a client whose WA Web version this refuses gets `<failure reason="405"/>` as WhatsApp does. */
   acceptVersion: ((version: [number, number, number]) => boolean) | undefined;
+  /**
+   * Every time a device logged in while another socket of it was still logged in (`device` is
+   * `<pn>:<device>`). WhatsApp answers that by replacing the older socket with a 440 conflict; a
+   * fleet that hands instances over correctly never causes one.
+   */
+  readonly doubleLogins: { device: string; at: number }[] = [];
 
   async start(): Promise<void> {
     if (trustCount++ === 0) restoreRealRoot = trustFakeRoot(this.certs.root.public);
@@ -213,10 +219,19 @@ export class FakeWhatsAppServer {
       setTimeout(() => conn.ws.close(), 50);
       return;
     }
+    this.replaceOlderLogins(conn, account, device);
     conn.account = account;
     conn.device = device;
     conn.send({ tag: "success", attrs: attrs({ t: now(), props: 1, abprops: 1, location: "fake-wa", lid: lidJid(account.lid, device), creation: now() }) });
     this.changed();
+  }
+
+  /** A second login of a device replaces the first: `<stream:error><conflict type="replaced"/>` (440), as WhatsApp does. */
+  private replaceOlderLogins(conn: Connection, account: FakeAccount, device: number): void {
+    const older = [...this.connections].filter((c) => c !== conn && c.account === account && c.device === device && !c.closed);
+    if (older.length === 0) return;
+    this.doubleLogins.push({ device: `${account.pn}:${device}`, at: Date.now() });
+    for (const old of older) this.kick(old, 440);
   }
 
   private startRegistration(conn: Connection, payload: proto.ClientPayload): void {

@@ -7,7 +7,9 @@ import { DEFAULT_INSTANCE_SETTINGS } from "../../protocol/commands.ts";
 import { INGEST_PATH } from "../../protocol/envelope.ts";
 import { connectorSignatureHeaders } from "../../protocol/signing.ts";
 import { call, createTestInstance } from "./helpers/api.ts";
-import { CONNECTOR_SECRET, setStoredStatus, status, stubConnector, type ConnectorCall, type ConnectorStub } from "./helpers/connector-stub.ts";
+import { CONNECTOR_SECRET, placeOnStub, setStoredStatus, status, stubConnector, type ConnectorCall, type ConnectorStub } from "./helpers/connector-stub.ts";
+import { deriveConnectorKey, FLEET_HEADERS } from "../../protocol/fleet.ts";
+import { fleetRegistry } from "../../worker/fleet/registry.ts";
 import { env } from "cloudflare:test";
 import { runHousekeeping } from "../../worker/delivery/sweep.ts";
 import { app, consume, deps, fakeReceiver, ingestOne, seedInstance, testEnv } from "./helpers/pipeline.ts";
@@ -24,7 +26,9 @@ const pushes = (stub: ConnectorStub) => stub.calls.filter((c) => c.path.endsWith
 async function reportedInstance() {
   const created = await createTestInstance();
   await setStoredStatus(created.instanceName, "open");
-  return { ...created, stub: stubConnector(echo) };
+  const stub = await stubConnector(echo);
+  await placeOnStub(created.instanceName);
+  return { ...created, stub };
 }
 
 describe("mediaBase64 pushed after webhook changes", () => {
@@ -39,7 +43,7 @@ describe("mediaBase64 pushed after webhook changes", () => {
     expect((await call("DELETE", `/webhooks/${instanceName}/${media.json.id}`)).status).toBe(200);
     expect(pushes(stub)).toEqual([false, true, false, true, false]);
     const last = stub.calls.at(-1)!;
-    expect(last).toEqual({ method: "POST", path: `/v1/instances/${instanceName}/settings`, body: { ...DEFAULT_INSTANCE_SETTINGS, mediaBase64: false }, signatureValid: true });
+    expect(last).toEqual({ method: "POST", path: `/v1/instances/${instanceName}/settings`, body: { ...DEFAULT_INSTANCE_SETTINGS, mediaBase64: false }, epoch: 1, signatureValid: true });
   });
 
   it("follows the default webhook of /webhook/set, with the instance's own settings kept", async () => {
@@ -63,7 +67,8 @@ describe("mediaBase64 pushed after webhook changes", () => {
   it("never fails the webhook route when the connector is unreachable", async () => {
     const { instanceName } = await createTestInstance();
     await setStoredStatus(instanceName, "open");
-    const stub = stubConnector(() => "down");
+    const stub = await stubConnector(() => "down");
+    await placeOnStub(instanceName);
     const res = await call("POST", `/webhooks/${instanceName}`, { body: { url: HOOK, webhook_base64: true } });
     expect(res.status).toBe(201);
     expect(pushes(stub)).toEqual([true]);
@@ -72,12 +77,12 @@ describe("mediaBase64 pushed after webhook changes", () => {
 
   it("pushes nothing for an instance no connector has reported (the connect command carries them)", async () => {
     const { instanceName } = await createTestInstance();
-    const stub = stubConnector(echo);
+    const stub = await stubConnector(echo);
     await call("POST", `/webhooks/${instanceName}`, { body: { url: HOOK, webhook_base64: true } });
     expect(stub.calls).toEqual([]);
     await call("GET", `/instance/connect/${instanceName}`);
     expect(stub.calls).toEqual([
-      { method: "POST", path: `/v1/instances/${instanceName}/connect`, body: { number: null, settings: { ...DEFAULT_INSTANCE_SETTINGS, mediaBase64: true } }, signatureValid: true },
+      { method: "POST", path: `/v1/instances/${instanceName}/connect`, body: { number: null, settings: { ...DEFAULT_INSTANCE_SETTINGS, mediaBase64: true } }, epoch: 1, signatureValid: true },
     ]);
   });
 });
@@ -85,14 +90,17 @@ describe("mediaBase64 pushed after webhook changes", () => {
 describe("mediaBase64 pushed when an instance opens", () => {
   it("pushes the settings after answering the ingest of a connection.update open", async () => {
     const { instanceName } = await createTestInstance({ webhook: HOOK, webhook_base64: true });
-    const stub = stubConnector(echo);
+    const stub = await stubConnector(echo);
+    await placeOnStub(instanceName);
+    const owner = await fleetRegistry(env).owner(instanceName, Date.now());
     const afterAnswer: Promise<unknown>[] = [];
     const executionCtx = { waitUntil: (work: Promise<unknown>) => void afterAnswer.push(work), passThroughOnException: () => undefined, props: {} };
     const body = JSON.stringify({
-      connector: "c1",
-      events: [{ id: `open-${instanceName}`, instance: instanceName, type: "connection.update", at: Date.now(), payload: { connection: "open" } }],
+      connector: stub.connectorId,
+      events: [{ id: `open-${instanceName}`, instance: instanceName, type: "connection.update", at: Date.now(), payload: { connection: "open" }, epoch: owner!.epoch }],
     });
-    const headers = await connectorSignatureHeaders(CONNECTOR_SECRET, body, Date.now());
+    const key = await deriveConnectorKey(CONNECTOR_SECRET, stub.connectorId);
+    const headers = { [FLEET_HEADERS.connector]: stub.connectorId, ...(await connectorSignatureHeaders(key, body, Date.now())) };
     const res = await app.request(INGEST_PATH, { method: "POST", headers: { "content-type": "application/json", ...headers }, body }, testEnv(), executionCtx);
     expect(res.status).toBe(200);
     expect(afterAnswer).toHaveLength(1);
@@ -111,8 +119,9 @@ describe("mediaBase64 pushed after delivery disables a webhook", () => {
 
   it("turns it off when the only base64 webhook answers 410 Gone", async () => {
     const instance = await openInstanceWithBase64Webhook();
+    const stub = await stubConnector(echo);
+    await placeOnStub(instance.name);
     const { e, ids } = await ingestOne(instance.name);
-    const stub = stubConnector(echo);
     await consume(e, ids, deps(fakeReceiver(() => new Response("gone", { status: 410 })).fetch).consumerDeps);
     expect(pushes(stub)).toEqual([false]);
   });
@@ -121,7 +130,8 @@ describe("mediaBase64 pushed after delivery disables a webhook", () => {
     const instance = await openInstanceWithBase64Webhook();
     const now = Date.now();
     await env.DB.prepare("UPDATE webhooks SET failing_since = ?, last_failure_at = ?, consecutive_failures = 9 WHERE instance_id = ?").bind(now - 3 * 3_600_000, now, instance.id).run();
-    const stub = stubConnector(echo);
+    const stub = await stubConnector(echo);
+    await placeOnStub(instance.name);
     await runHousekeeping(testEnv({ WEBHOOK_DISABLE_AFTER_HOURS: "1" }), now);
     expect(stub.calls.filter((c) => c.path === `/v1/instances/${instance.name}/settings`).map((c) => (c.body as { mediaBase64: boolean }).mediaBase64)).toEqual([false]);
   });

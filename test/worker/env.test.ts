@@ -21,7 +21,6 @@ describe("loadConfig", () => {
     expect(loadConfig({ ...required })).toStrictEqual({
       apiKey: "global-key-123",
       connectorSecret: "connector-secret-0123456789",
-      connectorUrl: undefined,
       connectorCommandTimeoutMs: 15_000,
       serverUrl: "http://localhost:8787",
       exposeInFetchInstances: false,

@@ -130,7 +130,7 @@ describe("GET /instance/fetchInstances", () => {
     const names = res.json.map((item: { instance: { instanceName: string } }) => item.instance.instanceName);
     expect(names).toEqual(expect.arrayContaining([a.instanceName, b.instanceName]));
     expect(res.json.find((i: any) => i.instance.instanceName === a.instanceName)).toEqual({
-      instance: { instanceName: a.instanceName, instanceId: a.instanceId, owner: null, profileName: null, profilePictureUrl: null, status: "created", serverUrl: "http://localhost:8787" },
+      instance: { instanceName: a.instanceName, instanceId: a.instanceId, owner: null, profileName: null, profilePictureUrl: null, status: "created", serverUrl: "http://localhost:8787", connectorId: null },
     });
   });
 

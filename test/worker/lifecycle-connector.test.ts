@@ -4,7 +4,10 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../worker/app.ts";
 import { GLOBAL_KEY, call, createTestInstance, errorBody } from "./helpers/api.ts";
-import { status, stubConnector, type StubReply } from "./helpers/connector-stub.ts";
+import { disconnectStub, status, stubConnector, type StubReply } from "./helpers/connector-stub.ts";
+import { connectFleetClient } from "./helpers/fleet-client.ts";
+import { fleetRegistry } from "../../worker/fleet/registry.ts";
+import { DEFAULT_CONNECTOR_SETTINGS } from "../../protocol/commands.ts";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -18,11 +21,19 @@ async function callWithVars(vars: Record<string, string>, method: string, path: 
 }
 
 describe("signatures, both ways", () => {
-  it("surfaces a connector that rejects the worker's signature as a 502 naming CONNECTOR_SECRET", async () => {
+  it("a connector that signs with another secret cannot even connect: no live connector, 503", async () => {
     const { instanceName } = await createTestInstance();
-    const stub = stubConnector(() => ({ body: status(instanceName, "open") }), "a-different-secret-0123456789");
+    await disconnectStub();
+    await expect(connectFleetClient(`wrong-${instanceName}`, undefined, 100_000, "a-different-secret-0123456789")).rejects.toThrow("upgrade failed: 401");
     const res = await call("GET", `/instance/connect/${instanceName}`);
-    expect(stub.calls[0]?.signatureValid).toBe(false);
+    expect(res.status).toBe(503);
+    expect(res.json).toEqual(errorBody(503, "Service Unavailable", "Connector unreachable: no live connector has room for the instance"));
+  });
+
+  it("surfaces a connector that rejects the worker's command signature (401) as a 502 naming CONNECTOR_SECRET", async () => {
+    const { instanceName } = await createTestInstance();
+    await stubConnector(() => ({ status: 401, body: { error: "unauthorized", message: "signature mismatch" } }));
+    const res = await call("GET", `/instance/connect/${instanceName}`);
     expect(res.status).toBe(502);
     expect(res.json).toEqual(errorBody(502, "Bad Gateway", expect.stringContaining("rejected the worker's signature")));
     expect(res.json.response.message).toContain("CONNECTOR_SECRET");
@@ -30,11 +41,11 @@ describe("signatures, both ways", () => {
 
   it.each([
     ["unsigned", "none", "missing"],
-    ["signed with another secret", "wrong-secret", "invalid"],
+    ["signed with another key", "wrong-secret", "invalid"],
     ["altered after signing", "tampered", "invalid"],
-  ] as const)("refuses a response that is %s with 502", async (_label, signing, word) => {
+  ] as const)("refuses an answer that is %s with 502", async (_label, signing, word) => {
     const { instanceName } = await createTestInstance();
-    stubConnector(() => ({ body: status(instanceName, "open"), signing }));
+    await stubConnector(() => ({ body: status(instanceName, "open"), signing }));
     const res = await call("GET", `/instance/connect/${instanceName}`);
     expect(res.status).toBe(502);
     expect(res.json.response.message).toContain(`signature is ${word}`);
@@ -42,16 +53,31 @@ describe("signatures, both ways", () => {
 
   it("does not fall back to D1 when the connector's answer is not authentic", async () => {
     const { instanceName } = await createTestInstance();
-    stubConnector(() => ({ body: status(instanceName, "open"), signing: "wrong-secret" }));
+    await stubConnector(() => ({ body: status(instanceName, "open"), signing: "wrong-secret" }));
+    await call("GET", `/instance/connect/${instanceName}`);
     const res = await call("GET", `/instance/connectionState/${instanceName}`);
     expect(res.status).toBe(502);
   });
 
-  it("signs GET and DELETE-style commands over the empty body", async () => {
+  it("sends each command signed, bound to its instance and the owner's epoch", async () => {
     const { instanceName } = await createTestInstance();
-    const stub = stubConnector(() => ({ body: status(instanceName, "open") }));
+    const stub = await stubConnector(() => ({ body: status(instanceName, "open") }));
+    await call("GET", `/instance/connect/${instanceName}`);
     await call("GET", `/instance/connectionState/${instanceName}`);
-    expect(stub.calls).toEqual([{ method: "GET", path: `/v1/instances/${instanceName}`, body: undefined, signatureValid: true }]);
+    const owner = await fleetRegistry(env).owner(instanceName, Date.now());
+    expect(owner).toMatchObject({ connectorId: stub.connectorId, epoch: 1 });
+    expect(stub.calls).toEqual([
+      { method: "POST", path: `/v1/instances/${instanceName}/connect`, body: { number: null, settings: DEFAULT_CONNECTOR_SETTINGS }, epoch: 1, signatureValid: true },
+      { method: "GET", path: `/v1/instances/${instanceName}`, body: undefined, epoch: 1, signatureValid: true },
+    ]);
+  });
+
+  it("an instance no connector owns reads as close without asking anyone", async () => {
+    const { instanceName } = await createTestInstance();
+    const stub = await stubConnector(() => ({ body: status(instanceName, "open") }));
+    const res = await call("GET", `/instance/connectionState/${instanceName}`);
+    expect(res.json).toEqual({ instance: { instanceName, state: "close" } });
+    expect(stub.calls).toEqual([]);
   });
 });
 
@@ -64,7 +90,7 @@ describe("connector answers", () => {
   ];
   it.each(cases)("maps %s to the right status", async (_label, reply, expectedStatus, fragment) => {
     const { instanceName } = await createTestInstance();
-    stubConnector(() => reply);
+    await stubConnector(() => reply);
     const res = await call("GET", `/instance/connect/${instanceName}`);
     expect(res.status).toBe(expectedStatus);
     expect([res.json.response.message].flat().join(" ")).toContain(fragment);
@@ -72,19 +98,19 @@ describe("connector answers", () => {
 });
 
 describe("unreachable connector", () => {
-  it("answers 503 at once when the connection fails", async () => {
+  it("answers 503 at once when the connection drops while the command is out", async () => {
     const { instanceName } = await createTestInstance();
-    stubConnector(() => "down");
+    await stubConnector(() => "down");
     const started = Date.now();
     const res = await call("GET", `/instance/connect/${instanceName}`);
     expect(Date.now() - started).toBeLessThan(1000);
     expect(res.status).toBe(503);
-    expect(res.json).toEqual(errorBody(503, "Service Unavailable", "Connector unreachable: Network connection lost."));
+    expect(res.json).toEqual(errorBody(503, "Service Unavailable", expect.stringMatching(/^Connector unreachable: connection closed 1011/)));
   });
 
-  it.each(["hang", "hang-ignoring-abort"] as const)("answers 503 within CONNECTOR_COMMAND_TIMEOUT_MS when the connector does not answer (%s)", async (reply) => {
+  it("answers 503 within CONNECTOR_COMMAND_TIMEOUT_MS when the connector does not answer", async () => {
     const { instanceName } = await createTestInstance();
-    stubConnector(() => reply);
+    await stubConnector(() => "hang");
     const started = Date.now();
     const res = await callWithVars({ CONNECTOR_COMMAND_TIMEOUT_MS: "300" }, "POST", `/instance/restart/${instanceName}`);
     const elapsed = Date.now() - started;
@@ -94,12 +120,13 @@ describe("unreachable connector", () => {
     expect(elapsed).toBeLessThan(2000);
   });
 
-  it("answers 503 when CONNECTOR_URL is not configured", async () => {
+  it("answers 503 when the owning connector's socket is gone (its lease still holds: no hand-over yet)", async () => {
     const { instanceName } = await createTestInstance();
-    const stub = stubConnector(() => ({ body: status(instanceName, "open") }));
-    const res = await callWithVars({ CONNECTOR_URL: "" }, "DELETE", `/instance/logout/${instanceName}`);
+    await stubConnector(() => ({ body: status(instanceName, "open") }));
+    expect((await call("GET", `/instance/connect/${instanceName}`)).status).toBe(200);
+    await disconnectStub();
+    const res = await call("POST", `/instance/restart/${instanceName}`);
     expect(res.status).toBe(503);
-    expect(res.json.response.message).toBe("Connector unreachable: CONNECTOR_URL is not set");
-    expect(stub.calls).toHaveLength(0);
+    expect(res.json.response.message).toMatch(/^Connector unreachable: /);
   });
 });

@@ -4,7 +4,7 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_CONNECTOR_SETTINGS } from "../../protocol/commands.ts";
 import { call, createTestInstance, errorBody, uniqueName } from "./helpers/api.ts";
-import { status, stubConnector } from "./helpers/connector-stub.ts";
+import { status, stubConnector, placeOnStub } from "./helpers/connector-stub.ts";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -26,17 +26,19 @@ async function storedRow(name: string) {
 describe("POST /instance/create with qrcode", () => {
   it("connects and adds the first QR (and pairing code) to the 201 answer", async () => {
     const instanceName = uniqueName("qr");
-    const stub = stubConnector(() => ({ body: status(instanceName, "connecting", { qr: QR, pairingCode: "WXYZ5678" }) }));
+    const stub = await stubConnector(() => ({ body: status(instanceName, "connecting", { qr: QR, pairingCode: "WXYZ5678" }) }));
+    await placeOnStub(instanceName);
     const res = await call("POST", "/instance/create", { body: { instanceName, qrcode: true, number: "+15551234567" } });
     expect(res.status).toBe(201);
     expect(res.json.qrcode).toEqual({ pairingCode: "WXYZ5678", code: QR.code, base64: QR.base64, count: 1 });
     expect(res.json.instance).toMatchObject({ instanceName, status: "created" });
-    expect(stub.calls).toEqual([{ method: "POST", path: `/v1/instances/${instanceName}/connect`, body: { number: "15551234567", settings: DEFAULT_CONNECTOR_SETTINGS }, signatureValid: true }]);
+    expect(stub.calls).toEqual([{ method: "POST", path: `/v1/instances/${instanceName}/connect`, body: { number: "15551234567", settings: DEFAULT_CONNECTOR_SETTINGS }, epoch: 1, signatureValid: true }]);
   });
 
   it("still creates the instance, without qrcode, when the connector is unreachable", async () => {
     const instanceName = uniqueName("qr");
-    stubConnector(() => "down");
+    await stubConnector(() => "down");
+    await placeOnStub(instanceName);
     const res = await call("POST", "/instance/create", { body: { instanceName, qrcode: true } });
     expect(res.status).toBe(201);
     expect(res.json).not.toHaveProperty("qrcode");
@@ -44,7 +46,7 @@ describe("POST /instance/create with qrcode", () => {
   });
 
   it("does not call the connector without qrcode: true", async () => {
-    const stub = stubConnector(() => "down");
+    const stub = await stubConnector(() => "down");
     const res = await call("POST", "/instance/create", { body: { instanceName: uniqueName("qr"), qrcode: false } });
     expect(res.status).toBe(201);
     expect(res.json).not.toHaveProperty("qrcode");
@@ -58,26 +60,29 @@ describe("DELETE /instance/delete/{instance}", () => {
     ["has no session (404)", { status: 404, body: { error: "not_found", message: "unknown instance" } }],
   ] as const)("deletes after the connector %s", async (_label, reply) => {
     const { instanceName } = await connectedInstance();
-    const stub = stubConnector(() => reply);
+    const stub = await stubConnector(() => reply);
+    await placeOnStub(instanceName);
     const res = await call("DELETE", `/instance/delete/${instanceName}`);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ status: "SUCCESS", error: false, response: { message: "Instance deleted" } });
-    expect(stub.calls).toEqual([{ method: "DELETE", path: `/v1/instances/${instanceName}`, body: undefined, signatureValid: true }]);
+    expect(stub.calls).toEqual([{ method: "DELETE", path: `/v1/instances/${instanceName}`, body: undefined, epoch: 1, signatureValid: true }]);
     expect(await storedRow(instanceName)).toBeNull();
   });
 
   it("keeps the instance and answers 503 when the connector is unreachable", async () => {
     const { instanceName } = await connectedInstance();
-    stubConnector(() => "down");
+    await stubConnector(() => "down");
+    await placeOnStub(instanceName);
     const res = await call("DELETE", `/instance/delete/${instanceName}`);
     expect(res.status).toBe(503);
-    expect(res.json).toEqual(errorBody(503, "Service Unavailable", "Connector unreachable: Network connection lost."));
+    expect(res.json).toEqual(errorBody(503, "Service Unavailable", expect.stringMatching(/^Connector unreachable: connection closed/)));
     expect(await storedRow(instanceName)).not.toBeNull();
   });
 
   it("deletes anyway with ?force=true when the connector is unreachable", async () => {
     const { instanceName } = await connectedInstance();
-    stubConnector(() => "down");
+    await stubConnector(() => "down");
+    await placeOnStub(instanceName);
     const res = await call("DELETE", `/instance/delete/${instanceName}?force=true`);
     expect(res.status).toBe(200);
     expect(await storedRow(instanceName)).toBeNull();
@@ -85,7 +90,8 @@ describe("DELETE /instance/delete/{instance}", () => {
 
   it("does not force past a connector error that is not unreachability", async () => {
     const { instanceName } = await connectedInstance();
-    stubConnector(() => ({ status: 500, body: { error: "internal", message: "wipe failed" } }));
+    await stubConnector(() => ({ status: 500, body: { error: "internal", message: "wipe failed" } }));
+    await placeOnStub(instanceName);
     const res = await call("DELETE", `/instance/delete/${instanceName}?force=true`);
     expect(res.status).toBe(502);
     expect(await storedRow(instanceName)).not.toBeNull();
@@ -93,7 +99,8 @@ describe("DELETE /instance/delete/{instance}", () => {
 
   it("rejects a force value other than true/false", async () => {
     const { instanceName } = await connectedInstance();
-    stubConnector(() => ({ body: { ok: true } }));
+    await stubConnector(() => ({ body: { ok: true } }));
+    await placeOnStub(instanceName);
     const res = await call("DELETE", `/instance/delete/${instanceName}?force=yes`);
     expect(res.status).toBe(400);
     expect(res.json.response.message).toEqual([expect.stringContaining('"force"')]);
@@ -101,7 +108,8 @@ describe("DELETE /instance/delete/{instance}", () => {
 
   it("deletes an instance no connector ever reported even when the connector is down (the wipe is still tried)", async () => {
     const { instanceName } = await createTestInstance();
-    const stub = stubConnector(() => "down");
+    const stub = await stubConnector(() => "down");
+    await placeOnStub(instanceName);
     const res = await call("DELETE", `/instance/delete/${instanceName}`);
     expect(res.status).toBe(200);
     expect(stub.calls.map((c) => c.path)).toEqual([`/v1/instances/${instanceName}`]);
@@ -110,7 +118,8 @@ describe("DELETE /instance/delete/{instance}", () => {
 
   it("deletes an instance no connector ever reported whatever the connector answers", async () => {
     const { instanceName } = await createTestInstance();
-    stubConnector(() => ({ status: 500, body: { error: "internal", message: "wipe failed" } }));
+    await stubConnector(() => ({ status: 500, body: { error: "internal", message: "wipe failed" } }));
+    await placeOnStub(instanceName);
     expect((await call("DELETE", `/instance/delete/${instanceName}`)).status).toBe(200);
     expect(await storedRow(instanceName)).toBeNull();
   });

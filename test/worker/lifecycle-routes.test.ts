@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { vi } from "vitest";
 import { DEFAULT_CONNECTOR_SETTINGS } from "../../protocol/commands.ts";
 import { call, createTestInstance, errorBody } from "./helpers/api.ts";
-import { setStoredStatus, status, stubConnector } from "./helpers/connector-stub.ts";
+import { setStoredStatus, status, stubConnector, placeOnStub } from "./helpers/connector-stub.ts";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -16,16 +16,18 @@ const QR = { code: "2@abc,def,ghi", base64: "data:image/png;base64,iVBORw0KGgo="
 describe("GET /instance/connect/{instance}", () => {
   it("returns the QR code while connecting, with a signed POST to the connector", async () => {
     const { instanceName } = await createTestInstance();
-    const stub = stubConnector(() => ({ body: status(instanceName, "connecting", { qr: QR }) }));
+    const stub = await stubConnector(() => ({ body: status(instanceName, "connecting", { qr: QR }) }));
+    await placeOnStub(instanceName);
     const res = await call("GET", `/instance/connect/${instanceName}`);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ pairingCode: null, code: QR.code, base64: QR.base64, count: 1 });
-    expect(stub.calls).toEqual([{ method: "POST", path: `/v1/instances/${instanceName}/connect`, body: { number: null, settings: DEFAULT_CONNECTOR_SETTINGS }, signatureValid: true }]);
+    expect(stub.calls).toEqual([{ method: "POST", path: `/v1/instances/${instanceName}/connect`, body: { number: null, settings: DEFAULT_CONNECTOR_SETTINGS }, epoch: 1, signatureValid: true }]);
   });
 
   it("passes a cleaned-up number and returns the pairing code", async () => {
     const { instanceName } = await createTestInstance();
-    const stub = stubConnector(() => ({ body: status(instanceName, "connecting", { qr: QR, pairingCode: "ABCD1234" }) }));
+    const stub = await stubConnector(() => ({ body: status(instanceName, "connecting", { qr: QR, pairingCode: "ABCD1234" }) }));
+    await placeOnStub(instanceName);
     const res = await call("GET", `/instance/connect/${instanceName}?number=${encodeURIComponent("+1 555 123 4567")}`);
     expect(res.json).toEqual({ pairingCode: "ABCD1234", code: QR.code, base64: QR.base64, count: 1 });
     expect(stub.calls[0]?.body).toEqual({ number: "15551234567", settings: DEFAULT_CONNECTOR_SETTINGS });
@@ -33,14 +35,16 @@ describe("GET /instance/connect/{instance}", () => {
 
   it("omits code and base64 while no QR exists yet", async () => {
     const { instanceName } = await createTestInstance();
-    stubConnector(() => ({ body: status(instanceName, "connecting") }));
+    await stubConnector(() => ({ body: status(instanceName, "connecting") }));
+    await placeOnStub(instanceName);
     const res = await call("GET", `/instance/connect/${instanceName}`);
     expect(res.json).toEqual({ pairingCode: null, count: 0 });
   });
 
   it("answers the open state when already connected", async () => {
     const { instanceName } = await createTestInstance();
-    stubConnector(() => ({ body: status(instanceName, "open", { me: { id: "15551234567@s.whatsapp.net", name: "Sales" } }) }));
+    await stubConnector(() => ({ body: status(instanceName, "open", { me: { id: "15551234567@s.whatsapp.net", name: "Sales" } }) }));
+    await placeOnStub(instanceName);
     const res = await call("GET", `/instance/connect/${instanceName}`);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ instance: { instanceName, state: "open" } });
@@ -48,7 +52,8 @@ describe("GET /instance/connect/{instance}", () => {
 
   it.each(["12345", "abc1234567", "123456789012345678901", "+1-555-123-4567"])("rejects number=%s with 400 naming the field", async (number) => {
     const { instanceName } = await createTestInstance();
-    const stub = stubConnector(() => ({ body: status(instanceName, "connecting") }));
+    const stub = await stubConnector(() => ({ body: status(instanceName, "connecting") }));
+    await placeOnStub(instanceName);
     const res = await call("GET", `/instance/connect/${instanceName}?number=${encodeURIComponent(number)}`);
     expect(res.status).toBe(400);
     expect(res.json).toEqual(errorBody(400, "Bad Request", [expect.stringContaining('"number"')]));
@@ -59,17 +64,19 @@ describe("GET /instance/connect/{instance}", () => {
 describe("GET /instance/connectionState/{instance}", () => {
   it.each(["open", "connecting", "close"] as const)("reports the connector's %s state", async (state) => {
     const { instanceName } = await createTestInstance();
-    const stub = stubConnector(() => ({ body: status(instanceName, state) }));
+    const stub = await stubConnector(() => ({ body: status(instanceName, state) }));
+    await placeOnStub(instanceName);
     const res = await call("GET", `/instance/connectionState/${instanceName}`);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ instance: { instanceName, state } });
     expect(res.headers.get("x-l2msg-state-source")).toBe("connector");
-    expect(stub.calls[0]).toMatchObject({ method: "GET", path: `/v1/instances/${instanceName}`, signatureValid: true });
+    expect(stub.calls[0]).toMatchObject({ method: "GET", path: `/v1/instances/${instanceName}`, epoch: 1, signatureValid: true });
   });
 
   it("treats an instance the connector has no session for as close", async () => {
     const { instanceName } = await createTestInstance();
-    stubConnector(() => ({ status: 404, body: { error: "not_found", message: "no session" } }));
+    await stubConnector(() => ({ status: 404, body: { error: "not_found", message: "no session" } }));
+    await placeOnStub(instanceName);
     const res = await call("GET", `/instance/connectionState/${instanceName}`);
     expect(res.json).toEqual({ instance: { instanceName, state: "close" } });
   });
@@ -82,7 +89,8 @@ describe("GET /instance/connectionState/{instance}", () => {
   ])("falls back to D1 when the connector is down: stored %s → %s", async (stored, expected) => {
     const { instanceName } = await createTestInstance();
     await setStoredStatus(instanceName, stored);
-    stubConnector(() => "down");
+    await stubConnector(() => "down");
+    await placeOnStub(instanceName);
     const res = await call("GET", `/instance/connectionState/${instanceName}`);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ instance: { instanceName, state: expected } });
@@ -91,7 +99,8 @@ describe("GET /instance/connectionState/{instance}", () => {
 
   it("authenticates with the instance token and 404s unknown instances only after auth", async () => {
     const { instanceName, token } = await createTestInstance();
-    stubConnector(() => ({ body: status(instanceName, "open") }));
+    await stubConnector(() => ({ body: status(instanceName, "open") }));
+    await placeOnStub(instanceName);
     expect((await call("GET", `/instance/connectionState/${instanceName}`, { key: token })).status).toBe(200);
     expect((await call("GET", `/instance/connectionState/${instanceName}`, { key: "wrong" })).status).toBe(401);
     expect((await call("GET", "/instance/connectionState/missing-xyz", { key: "wrong" })).status).toBe(401);
@@ -104,27 +113,30 @@ describe("GET /instance/connectionState/{instance}", () => {
 describe("PUT|POST /instance/restart/{instance}", () => {
   it.each(["PUT", "POST"])("%s restarts through the connector and answers the state", async (method) => {
     const { instanceName } = await createTestInstance();
-    const stub = stubConnector(() => ({ body: status(instanceName, "connecting") }));
+    const stub = await stubConnector(() => ({ body: status(instanceName, "connecting") }));
+    await placeOnStub(instanceName);
     const res = await call(method, `/instance/restart/${instanceName}`);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ instance: { instanceName, state: "connecting" } });
-    expect(stub.calls[0]).toMatchObject({ method: "POST", path: `/v1/instances/${instanceName}/restart`, signatureValid: true });
+    expect(stub.calls[0]).toMatchObject({ method: "POST", path: `/v1/instances/${instanceName}/restart`, epoch: 1, signatureValid: true });
   });
 });
 
 describe("DELETE /instance/logout/{instance}", () => {
   it("logs out through the connector", async () => {
     const { instanceName } = await createTestInstance();
-    const stub = stubConnector(() => ({ body: status(instanceName, "close") }));
+    const stub = await stubConnector(() => ({ body: status(instanceName, "close") }));
+    await placeOnStub(instanceName);
     const res = await call("DELETE", `/instance/logout/${instanceName}`);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ status: "SUCCESS", error: false, response: { message: "Instance logged out" } });
-    expect(stub.calls[0]).toMatchObject({ method: "POST", path: `/v1/instances/${instanceName}/logout`, signatureValid: true });
+    expect(stub.calls[0]).toMatchObject({ method: "POST", path: `/v1/instances/${instanceName}/logout`, epoch: 1, signatureValid: true });
   });
 
   it.each([409, 404])("answers 400 not connected when the connector says %i", async (connectorStatus) => {
     const { instanceName } = await createTestInstance();
-    stubConnector(() => ({ status: connectorStatus, body: { error: "not_connected", message: "not connected" } }));
+    await stubConnector(() => ({ status: connectorStatus, body: { error: "not_connected", message: "not connected" } }));
+    await placeOnStub(instanceName);
     const res = await call("DELETE", `/instance/logout/${instanceName}`);
     expect(res.status).toBe(400);
     expect(res.json).toEqual(errorBody(400, "Bad Request", [`The "${instanceName}" instance is not connected`]));
@@ -134,7 +146,8 @@ describe("DELETE /instance/logout/{instance}", () => {
 describe("PUT /instance/refreshToken/{instance}", () => {
   it("rotates the token: the new one works, the old one is refused at once", async () => {
     const { instanceName, instanceId, token: oldToken } = await createTestInstance();
-    stubConnector(() => ({ body: status(instanceName, "open") }));
+    await stubConnector(() => ({ body: status(instanceName, "open") }));
+    await placeOnStub(instanceName);
     const res = await call("PUT", `/instance/refreshToken/${instanceName}`, { key: oldToken });
     expect(res.status).toBe(200);
     const newToken = res.json.hash.apikey as string;
@@ -147,7 +160,8 @@ describe("PUT /instance/refreshToken/{instance}", () => {
 
   it("stores a new.jwt webhook event carrying the new token and a delivery for the instance webhook", async () => {
     const { instanceName, instanceId } = await createTestInstance({ webhook: "https://hooks.example.com/wa", events: ["NEW_TOKEN"] });
-    stubConnector(() => ({ body: status(instanceName, "open") }));
+    await stubConnector(() => ({ body: status(instanceName, "open") }));
+    await placeOnStub(instanceName);
     const res = await call("PUT", `/instance/refreshToken/${instanceName}`);
     const newToken = res.json.hash.apikey as string;
     const event = await env.DB.prepare("SELECT id, event, data FROM webhook_events WHERE instance_id = ?").bind(instanceId).first<{ id: string; event: string; data: string }>();

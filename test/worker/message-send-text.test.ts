@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { numberToJid } from "../../worker/schemas/message.ts";
 import { call, createTestInstance, errorBody } from "./helpers/api.ts";
-import { setStoredStatus, stubConnector, type ConnectorCall } from "./helpers/connector-stub.ts";
+import { setStoredStatus, stubConnector, placeOnStub, type ConnectorCall } from "./helpers/connector-stub.ts";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -31,7 +31,8 @@ describe("POST /message/sendText/{instance}", () => {
     ["{number, textMessage:{text}}", { number: "15551234567", textMessage: { text: "hello" } }],
   ])("sends %s and answers 201 with the sent message", async (_label, body) => {
     const { instanceName } = await openInstance();
-    const stub = stubConnector((c) => ({ body: sentMessage(c) }));
+    const stub = await stubConnector((c) => ({ body: sentMessage(c) }));
+    await placeOnStub(instanceName);
     const res = await call("POST", `/message/sendText/${instanceName}`, { body });
     expect(res.status).toBe(201);
     expect(res.json).toEqual({
@@ -41,7 +42,7 @@ describe("POST /message/sendText/{instance}", () => {
       status: "PENDING",
     });
     expect(stub.calls).toEqual([
-      { method: "POST", path: `/v1/instances/${instanceName}/send-text`, body: { jid: "15551234567@s.whatsapp.net", text: "hello" }, signatureValid: true },
+      { method: "POST", path: `/v1/instances/${instanceName}/send-text`, body: { jid: "15551234567@s.whatsapp.net", text: "hello" }, epoch: 1, signatureValid: true },
     ]);
   });
 
@@ -50,7 +51,8 @@ describe("POST /message/sendText/{instance}", () => {
     ["v1 options.quoted", { options: { delay: 1200, presence: "composing", quoted: { key: { remoteJid: "x@s.whatsapp.net", fromMe: false, id: "QUOTED1" }, message: {} } } }],
   ])("passes the %s message id as quotedId", async (_label, extra) => {
     const { instanceName, token } = await openInstance();
-    const stub = stubConnector((c) => ({ body: sentMessage(c) }));
+    const stub = await stubConnector((c) => ({ body: sentMessage(c) }));
+    await placeOnStub(instanceName);
     const res = await call("POST", `/message/sendText/${instanceName}`, { key: token, body: { number: "15551234567", text: "re", ...extra } });
     expect(res.status).toBe(201);
     expect(stub.calls[0]?.body).toEqual({ jid: "15551234567@s.whatsapp.net", text: "re", quotedId: "QUOTED1" });
@@ -58,7 +60,8 @@ describe("POST /message/sendText/{instance}", () => {
 
   it("passes the connector's quoteDropped through: the quoted id was unknown and the text went out unquoted", async () => {
     const { instanceName } = await openInstance();
-    stubConnector((c) => ({ body: { ...sentMessage(c), quoteDropped: true } }));
+    await stubConnector((c) => ({ body: { ...sentMessage(c), quoteDropped: true } }));
+    await placeOnStub(instanceName);
     const res = await call("POST", `/message/sendText/${instanceName}`, { body: { number: "15551234567", text: "re", quoted: { key: { id: "GONE" } } } });
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({ key: { id: "3EB0C767D26A1D8E0A2C" }, quoteDropped: true });
@@ -66,7 +69,8 @@ describe("POST /message/sendText/{instance}", () => {
 
   it("answers 400 not connected without calling the connector when D1 says the instance is not open", async () => {
     const { instanceName } = await createTestInstance();
-    const stub = stubConnector((c) => ({ body: sentMessage(c) }));
+    const stub = await stubConnector((c) => ({ body: sentMessage(c) }));
+    await placeOnStub(instanceName);
     const res = await call("POST", `/message/sendText/${instanceName}`, { body: { number: "15551234567", text: "hi" } });
     expect(res.status).toBe(400);
     expect(res.json).toEqual(errorBody(400, "Bad Request", [`The "${instanceName}" instance is not connected`]));
@@ -75,7 +79,8 @@ describe("POST /message/sendText/{instance}", () => {
 
   it("answers 400 not connected when the connector says 409", async () => {
     const { instanceName } = await openInstance();
-    stubConnector(() => ({ status: 409, body: { error: "not_connected", message: "socket closed" } }));
+    await stubConnector(() => ({ status: 409, body: { error: "not_connected", message: "socket closed" } }));
+    await placeOnStub(instanceName);
     const res = await call("POST", `/message/sendText/${instanceName}`, { body: { number: "15551234567", text: "hi" } });
     expect(res.status).toBe(400);
     expect(res.json).toEqual(errorBody(400, "Bad Request", [`The "${instanceName}" instance is not connected`]));
@@ -89,7 +94,8 @@ describe("POST /message/sendText/{instance}", () => {
     ["empty textMessage.text", { number: "15551234567", textMessage: { text: "" } }, 'Invalid "textMessage.text" property: must not be empty'],
   ])("answers 400 for a %s", async (_label, body, fragment) => {
     const { instanceName } = await openInstance();
-    const stub = stubConnector((c) => ({ body: sentMessage(c) }));
+    const stub = await stubConnector((c) => ({ body: sentMessage(c) }));
+    await placeOnStub(instanceName);
     const res = await call("POST", `/message/sendText/${instanceName}`, { body });
     expect(res.status).toBe(400);
     expect(res.json.response.message.join(" ")).toContain(fragment);
@@ -97,7 +103,7 @@ describe("POST /message/sendText/{instance}", () => {
   });
 
   it("answers 404 for an unknown instance and 401 without a key", async () => {
-    stubConnector((c) => ({ body: sentMessage(c) }));
+    await stubConnector((c) => ({ body: sentMessage(c) }));
     expect((await call("POST", "/message/sendText/nobody-here", { body: { number: "15551234567", text: "hi" } })).status).toBe(404);
     expect((await call("POST", "/message/sendText/nobody-here", { key: null, body: { number: "15551234567", text: "hi" } })).status).toBe(401);
   });

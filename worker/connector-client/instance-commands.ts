@@ -12,6 +12,7 @@ import {
   type InstanceStatus,
   type sendTextRequestSchema,
 } from "../../protocol/commands.ts";
+import { fleetRegistry } from "../fleet/registry.ts";
 import { rejectionError, sendCommand, type CommandRejection, type ConnectorClient } from "./transport.ts";
 
 export type SendTextRequest = z.input<typeof sendTextRequestSchema>;
@@ -42,13 +43,20 @@ export async function connectOnConnector(deps: ConnectorClient, name: string, se
     path: COMMAND_PATHS.connect(name),
     body: { number: number ?? null, settings },
     schema: instanceStatusSchema,
+    placement: "place",
   });
   if (result.ok) return result.data;
   throw rejectionError("connect", result);
 }
 
 export async function restartOnConnector(deps: ConnectorClient, name: string): Promise<InstanceStatus> {
-  const result = await sendCommand(deps, { name: "restart", method: COMMAND_METHODS.restart, path: COMMAND_PATHS.restart(name), schema: instanceStatusSchema });
+  const result = await sendCommand(deps, {
+    name: "restart",
+    method: COMMAND_METHODS.restart,
+    path: COMMAND_PATHS.restart(name),
+    schema: instanceStatusSchema,
+    placement: "place",
+  });
   if (result.ok) return result.data;
   throw rejectionError("restart", result);
 }
@@ -64,7 +72,11 @@ export async function logoutOnConnector(deps: ConnectorClient, name: string): Pr
 /** Logs out if needed and wipes the credentials; an unknown instance is already removed. */
 export async function removeOnConnector(deps: ConnectorClient, name: string): Promise<void> {
   const result = await sendCommand(deps, { name: "remove", method: COMMAND_METHODS.remove, path: COMMAND_PATHS.remove(name), schema: acknowledgementSchema });
-  if (result.ok || result.status === 404) return;
+  if (result.ok || result.status === 404) {
+    // Removed: nobody owns it any more (its epoch is kept, so a recreated name starts higher).
+    await fleetRegistry(deps.env).forget(name);
+    return;
+  }
   throw rejectionError("remove the instance", result);
 }
 
@@ -82,7 +94,10 @@ export async function sendTextOnConnector(deps: ConnectorClient, name: string, r
   throw rejectionError("send the message", result);
 }
 
-/** Pushes the instance's settings; the connector applies them live and keeps them. */
+/**
+ * Pushes the instance's settings to its owner, which applies them live and keeps them. No owner:
+ * nothing runs the instance; they go with its next connect or assignment list.
+ */
 export async function pushSettingsToConnector(deps: ConnectorClient, name: string, settings: ConnectorSettings): Promise<ConnectorSettings> {
   const result = await sendCommand(deps, {
     name: "apply the settings",
@@ -92,5 +107,6 @@ export async function pushSettingsToConnector(deps: ConnectorClient, name: strin
     schema: settingsResponseSchema,
   });
   if (result.ok) return result.data.settings;
+  if (result.status === 404) return settings;
   throw rejectionError("apply the settings", result);
 }

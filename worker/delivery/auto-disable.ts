@@ -50,6 +50,6 @@ export async function autoDisableFailingWebhooks(env: Env, config: Config, now: 
     log.warn("webhook_auto_disabled", { instanceId: webhook.instanceId, webhookId: webhook.webhookId, failingSince: webhook.failingSince, lastError: webhook.lastError });
     await notifyGlobal(env, config, webhook, now);
   }
-  await syncInstancesById({ config }, env.DB, disabled.map((w) => w.instanceId), "webhook auto-disabled");
+  await syncInstancesById({ config, env }, env.DB, disabled.map((w) => w.instanceId), "webhook auto-disabled");
   return disabled.length;
 }

@@ -113,7 +113,7 @@ async function recordGroup(env: Env, config: Config, group: BatchSettlement, con
   await releaseNextInChats(env, group, contexts);
   // A webhook that answered 410 may have been the one wanting base64: the connector stops downloading.
   if (group.disableWebhooksOf.length) {
-    await syncInstancesById({ config }, env.DB, group.disableWebhooksOf.map((k) => k.instanceId), "webhook gone (410)");
+    await syncInstancesById({ config, env }, env.DB, group.disableWebhooksOf.map((k) => k.instanceId), "webhook gone (410)");
   }
 }
 

@@ -18,6 +18,8 @@ import { registerEventRoutes } from "./events.ts";
 import { registerTraceRoutes } from "./trace.ts";
 import { registerBulkDeliveryRoutes } from "./deliveries-bulk.ts";
 import { registerStatusRoutes } from "./status.ts";
+import { registerFleetRoutes } from "./fleet.ts";
+import { registerCredentialsRoutes } from "./credentials.ts";
 
 export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   // Route modules register themselves here (instance, webhook, message, connector ingest, deliveries, status, docs).
@@ -37,5 +39,7 @@ export function mountRoutes(app: OpenAPIHono<AppBindings>): void {
   registerSettingsRoutes(app);
   registerWebhookTestRoutes(app);
   registerStatusRoutes(app);
+  registerFleetRoutes(app);
+  registerCredentialsRoutes(app);
   registerDocs(app);
 }

@@ -13,6 +13,7 @@ import {
 import { createInstance, deleteInstance, findInstanceByName, generateInstanceToken, listInstances } from "../storage/instances.ts";
 import { apiBodyLimit, existingInstance, requireExistingInstance } from "./middleware.ts";
 import { firstQrCode, neverReachedConnector, removeFromConnector, removeNeverConnected } from "../lifecycle/connection.ts";
+import { fleetRegistry } from "../fleet/registry.ts";
 import { connectorSettingsOf } from "../lifecycle/connector-settings.ts";
 import { deleteInstanceQuerySchema } from "../schemas/lifecycle.ts";
 
@@ -62,7 +63,7 @@ export function registerInstanceRoutes(app: OpenAPIHono<AppBindings>): void {
     if (!result.ok && result.reason === "name_taken") throw new ApiError("NAME_IN_USE", [`This name "${body.instanceName}" is already in use.`]);
     if (!result.ok) throw badRequest([`Invalid "token" property: already used by another instance`]);
     const settings = body.qrcode ? await connectorSettingsOf(c.env.DB, result.instance.id) : undefined;
-    const qrcode = settings ? await firstQrCode({ config: c.var.config }, result.instance.name, settings, body.number) : undefined;
+    const qrcode = settings ? await firstQrCode({ config: c.var.config, env: c.env }, result.instance.name, settings, body.number) : undefined;
     return c.json({ ...createdInstanceBody(result.instance, webhook), ...(qrcode ? { qrcode } : {}) }, 201);
   }, validationHook());
 
@@ -81,13 +82,14 @@ export function registerInstanceRoutes(app: OpenAPIHono<AppBindings>): void {
     } else {
       rows = await listInstances(c.env.DB);
     }
-    return c.json(rows.map((row) => instanceItem(row, config.serverUrl, config.exposeInFetchInstances)), 200);
+    const owners = await fleetRegistry(c.env).ownersOf(rows.map((row) => row.name), Date.now());
+    return c.json(rows.map((row) => instanceItem(row, config.serverUrl, config.exposeInFetchInstances, owners[row.name] ?? null)), 200);
   }, validationHook());
 
   app.openapi(deleteInstanceRoute, async (c) => {
     const { instance: name } = c.req.valid("param");
     const instance = existingInstance(c.var.instance, name);
-    const deps = { config: c.var.config };
+    const deps = { config: c.var.config, env: c.env };
     if (neverReachedConnector(instance)) await removeNeverConnected(deps, instance.name);
     else await removeFromConnector(deps, instance.name, c.req.valid("query").force === "true");
     await deleteInstance(c.env.DB, instance.id);

@@ -66,13 +66,13 @@ export function registerLifecycleRoutes(app: OpenAPIHono<AppBindings>): void {
   app.openapi(connectRoute, async (c) => {
     const instance = existingInstance(c.var.instance, c.req.valid("param").instance);
     const settings = await connectorSettingsOf(c.env.DB, instance.id);
-    const status = await connectOnConnector({ config: c.var.config }, instance.name, settings, c.req.valid("query").number);
+    const status = await connectOnConnector({ config: c.var.config, env: c.env }, instance.name, settings, c.req.valid("query").number);
     return c.json(connectBody(instance.name, status), 200);
   }, validationHook());
 
   app.openapi(connectionStateRoute, async (c) => {
     const instance = existingInstance(c.var.instance, c.req.valid("param").instance);
-    const { state, source } = await currentConnectionState({ config: c.var.config }, instance);
+    const { state, source } = await currentConnectionState({ config: c.var.config, env: c.env }, instance);
     c.header(STATE_SOURCE_HEADER, source);
     return c.json(connectionStateBody(instance.name, state), 200);
   }, validationHook());
@@ -80,14 +80,14 @@ export function registerLifecycleRoutes(app: OpenAPIHono<AppBindings>): void {
   for (const route of restartRoutes) {
     app.openapi(route, async (c) => {
       const instance = existingInstance(c.var.instance, c.req.valid("param").instance);
-      const status = await restartOnConnector({ config: c.var.config }, instance.name);
+      const status = await restartOnConnector({ config: c.var.config, env: c.env }, instance.name);
       return c.json(connectionStateBody(instance.name, status.state), 200);
     }, validationHook());
   }
 
   app.openapi(logoutRoute, async (c) => {
     const instance = existingInstance(c.var.instance, c.req.valid("param").instance);
-    await logoutOnConnector({ config: c.var.config }, instance.name);
+    await logoutOnConnector({ config: c.var.config, env: c.env }, instance.name);
     return c.json({ status: "SUCCESS" as const, error: false as const, response: { message: "Instance logged out" } }, 200);
   }, validationHook());
 

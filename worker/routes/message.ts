@@ -32,7 +32,7 @@ const sendTextRoute = createRoute({
 export function registerMessageRoutes(app: OpenAPIHono<AppBindings>): void {
   app.openapi(sendTextRoute, async (c) => {
     const instance = existingInstance(c.var.instance, c.req.valid("param").instance);
-    const sent = await sendText({ config: c.var.config }, instance, sendTextCommand(c.req.valid("json")));
+    const sent = await sendText({ config: c.var.config, env: c.env }, instance, sendTextCommand(c.req.valid("json")));
     return c.json(sent, 201);
   }, validationHook());
 }

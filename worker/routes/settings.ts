@@ -46,7 +46,7 @@ export function registerSettingsRoutes(app: OpenAPIHono<AppBindings>): void {
     const settings = settingsFromBody(c.req.valid("json"));
     // The connector first: when it cannot apply them, nothing is stored and the caller retries.
     // `mediaBase64` is not the caller's: it goes along as the instance's webhooks say.
-    await pushSettingsToConnector({ config: c.var.config }, instance.name, { ...settings, mediaBase64: await wantsMediaBase64(c.env.DB, instance.id) });
+    await pushSettingsToConnector({ config: c.var.config, env: c.env }, instance.name, { ...settings, mediaBase64: await wantsMediaBase64(c.env.DB, instance.id) });
     const stored = await saveInstanceSettings(c.env.DB, instance.id, settings);
     return c.json({ settings: { instanceName: instance.name, settings: stored } }, 201);
   }, validationHook());

@@ -54,7 +54,7 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppBindings>): void {
       const check = checkWebhookUrl(settings.url, c.var.config.allowPrivateUrls);
       if (!check.ok) throw badRequest([`Invalid "url" property: ${check.reason}`]);
       const stored = await setWebhook(c.env.DB, instance.id, settings);
-      await syncConnectorSettings({ config: c.var.config }, c.env.DB, instance, "webhook set");
+      await syncConnectorSettings({ config: c.var.config, env: c.env }, c.env.DB, instance, "webhook set");
       return c.json({ webhook: { instanceName: instance.name, webhook: toWebhookSetView(stored) } }, 201);
     }, validationHook(pickWebhookBodyBranch));
   }

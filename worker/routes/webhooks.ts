@@ -63,7 +63,7 @@ export function registerWebhooksRoutes(app: OpenAPIHono<AppBindings>): void {
     checkUrl(definition.url, c.var.config.allowPrivateUrls);
     const row = await createWebhook(c.env.DB, instance.id, definition, Date.now());
     if (!row) throw badRequest([`The "${instance.name}" instance already has ${MAX_WEBHOOKS_PER_INSTANCE} webhooks`]);
-    await syncConnectorSettings({ config: c.var.config }, c.env.DB, instance, "webhook created");
+    await syncConnectorSettings({ config: c.var.config, env: c.env }, c.env.DB, instance, "webhook created");
     return c.json(toWebhookItem(definitionFromRow(row)), 201);
   }, validationHook());
 
@@ -88,7 +88,7 @@ export function registerWebhooksRoutes(app: OpenAPIHono<AppBindings>): void {
     checkUrl(definition.url, c.var.config.allowPrivateUrls);
     const row = await replaceWebhook(c.env.DB, instance.id, id, definition, Date.now());
     if (!row) throw webhookNotFound(name, id);
-    await syncConnectorSettings({ config: c.var.config }, c.env.DB, instance, "webhook replaced");
+    await syncConnectorSettings({ config: c.var.config, env: c.env }, c.env.DB, instance, "webhook replaced");
     return c.json(toWebhookItem(definitionFromRow(row)), 200);
   }, validationHook());
 
@@ -97,7 +97,7 @@ export function registerWebhooksRoutes(app: OpenAPIHono<AppBindings>): void {
     const instance = existingInstance(c.var.instance, name);
     const row = await loadWebhookRow(c.env.DB, instance.id, id);
     if (!row || !(await deleteWebhook(c.env.DB, instance.id, id))) throw webhookNotFound(name, id);
-    await syncConnectorSettings({ config: c.var.config }, c.env.DB, instance, "webhook deleted");
+    await syncConnectorSettings({ config: c.var.config, env: c.env }, c.env.DB, instance, "webhook deleted");
     return c.json(toWebhookItem(definitionFromRow(row)), 200);
   }, validationHook());
 }

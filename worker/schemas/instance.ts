@@ -113,6 +113,7 @@ export const instanceItemSchema = z
       profilePictureUrl: z.string().nullable(),
       status: z.string().openapi({ description: "created, open, connecting or close" }),
       serverUrl: z.string(),
+      connectorId: z.string().nullable().openapi({ description: "The connector that owns the instance now (null: none)" }),
       apikey: z.string().optional().openapi({ description: "Only when AUTHENTICATION_EXPOSE_IN_FETCH_INSTANCES=true" }),
     }),
   })
@@ -120,7 +121,7 @@ export const instanceItemSchema = z
 
 export type InstanceItem = z.infer<typeof instanceItemSchema>;
 
-export function instanceItem(row: InstanceRow, serverUrl: string, exposeApiKey: boolean): InstanceItem {
+export function instanceItem(row: InstanceRow, serverUrl: string, exposeApiKey: boolean, connectorId: string | null = null): InstanceItem {
   return {
     instance: {
       instanceName: row.name,
@@ -130,6 +131,7 @@ export function instanceItem(row: InstanceRow, serverUrl: string, exposeApiKey: 
       profilePictureUrl: row.profilePictureUrl,
       status: row.status,
       serverUrl,
+      connectorId,
       ...(exposeApiKey ? { apikey: row.token } : {}),
     },
   };

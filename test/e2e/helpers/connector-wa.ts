@@ -5,16 +5,21 @@ import { startConnector, type RunningConnector } from "../../../connector/index.
 import type { ConnectorTuning } from "../../../connector/config.ts";
 import { captureLogger, startWorkerStub, tempDir, testConfig, waitFor } from "../../connector/helpers.ts";
 import { startFakeWhatsApp, type FakePhone, type FakeWhatsApp } from "../../fake-wa/index.ts";
+import { attachFleetStub } from "../../connector/fleet-stub.ts";
+import type { Assignment } from "../../../protocol/fleet.ts";
 
 export type ConnectorOnWa = Awaited<ReturnType<typeof startConnectorOnWa>>;
 
-export async function startConnectorOnWa(options: { env?: Record<string, string>; tuning?: Partial<ConnectorTuning>; wa?: FakeWhatsApp; dir?: string } = {}) {
+export async function startConnectorOnWa(options: { env?: Record<string, string>; tuning?: Partial<ConnectorTuning>; wa?: FakeWhatsApp; dir?: string; owned?: Assignment[] } = {}) {
   const wa = options.wa ?? (await startFakeWhatsApp());
   const worker = await startWorkerStub();
+  // The worker's socket: its assignment list says which paired instances this connector runs.
+  const fleet = attachFleetStub(worker.server, { owned: options.owned });
   const dir = options.dir ? { path: options.dir, cleanup: () => undefined } : tempDir();
   const { logger, lines } = captureLogger("debug");
   const config = testConfig(dir.path, worker.url, { WA_WEBSOCKET_URL: wa.url, ...options.env }, { connectWaitMs: 10_000, ...options.tuning });
   const connector: RunningConnector = await startConnector(config, { logger });
+  await fleet.ready();
   const ofType = (type: string, instance = "sales") => worker.events().filter((e) => e.type === type && e.instance === instance);
   return {
     wa,
@@ -33,6 +38,7 @@ export async function startConnectorOnWa(options: { env?: Record<string, string>
     },
     async stop(stopOptions: { keepWa?: boolean; keepDir?: boolean } = {}): Promise<void> {
       await connector.stop();
+      fleet.close();
       await worker.close();
       if (!stopOptions.keepWa) await wa.close();
       if (!stopOptions.keepDir) dir.cleanup();

@@ -1,79 +1,86 @@
-// A stand-in connector for workerd tests: replaces the global fetch, answers requests to
-// CONNECTOR_URL the way the real connector must (verifies the worker's signature, signs its
-// responses) and answers every other URL (webhook receivers) with 200.
+// A stand-in connector for workerd tests: dials the worker's connector socket like the real one
+// (test/worker/helpers/fleet-client.ts: signed upgrade, commands verified), answers commands through
+// a handler with signed answers (or broken ones, on request), and replaces the global fetch so
+// webhook receivers answer 200. One stub is live at a time: a new one takes the previous one down.
 import { env } from "cloudflare:test";
 import { vi } from "vitest";
-import { connectorSignatureHeaders, verifyConnectorRequest } from "../../../protocol/signing.ts";
+import { fleetRegistry } from "../../../worker/fleet/registry.ts";
+import { FLEET_PATHS, signAnswer, type CommandFrame } from "../../../protocol/fleet.ts";
+import { connectFleetClient, type FleetClient } from "./fleet-client.ts";
 
 export const CONNECTOR_SECRET = "test-connector-secret-0123456789";
-export const CONNECTOR_URL = String(env.CONNECTOR_URL ?? "http://127.0.0.1:8788");
 
 export interface ConnectorCall {
   method: string;
   path: string;
   body: unknown;
+  epoch: number;
   signatureValid: boolean;
 }
 
 export type StubReply =
   | { status?: number; body: unknown; signing?: "valid" | "none" | "wrong-secret" | "tampered" }
-  /** Never answers; rejects only when the request's signal aborts (like a real fetch). */
+  /** Never answers. */
   | "hang"
-  /** Never answers and ignores the abort signal (a fetch the worker must not wait for). */
-  | "hang-ignoring-abort"
-  /** The connection fails (connector down). */
+  /** Drops the connection when the command arrives (the connector went away). */
   | "down";
 
 export type StubHandler = (call: ConnectorCall) => StubReply;
 
 export interface ConnectorStub {
+  connectorId: string;
   calls: ConnectorCall[];
   /** Requests to other URLs (webhook deliveries). */
   otherRequests: string[];
+  client: FleetClient;
 }
 
-async function signedResponse(reply: Exclude<StubReply, string>): Promise<Response> {
-  const text = JSON.stringify(reply.body);
+let live: ConnectorStub | undefined;
+let counter = 0;
+
+/** Takes the current stub connector down (its socket closed, not live in the registry). */
+export async function disconnectStub(): Promise<void> {
+  if (!live) return;
+  const { client, connectorId } = live;
+  live = undefined;
+  client.close();
+  await fleetRegistry(env).connectorDown(connectorId, Date.now());
+}
+
+async function signedAnswer(frame: CommandFrame, key: string, reply: Exclude<StubReply, string>): Promise<string> {
+  const body = JSON.stringify(reply.body);
   const signing = reply.signing ?? "valid";
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (signing === "valid" || signing === "tampered") Object.assign(headers, await connectorSignatureHeaders(CONNECTOR_SECRET, text, Date.now()));
-  if (signing === "wrong-secret") Object.assign(headers, await connectorSignatureHeaders("another-secret-0123456789abcdef", text, Date.now()));
-  const sent = signing === "tampered" ? text.replace(/}$/, ',"extra":1}') : text;
-  return new Response(sent, { status: reply.status ?? 200, headers });
+  const signingKey = signing === "wrong-secret" ? "another-key-0123456789abcdef" : key;
+  const answer = await signAnswer(signingKey, { id: frame.id, ts: Math.floor(Date.now() / 1000), status: reply.status ?? 200, body });
+  if (signing === "none") answer.sig = "";
+  if (signing === "tampered") answer.body = body.replace(/}$/, ',"extra":1}');
+  return JSON.stringify(answer);
 }
 
-function waitForAbort(signal: AbortSignal | null | undefined): Promise<Response> {
-  return new Promise((_, reject) => {
-    signal?.addEventListener("abort", () => reject(new DOMException("The operation was aborted", "AbortError")), { once: true });
-  });
-}
-
-async function answer(handler: StubHandler, stub: ConnectorStub, request: Request, signal: AbortSignal | null | undefined, secret: string): Promise<Response> {
-  const url = new URL(request.url);
-  const raw = await request.text();
-  const check = await verifyConnectorRequest(secret, request.headers.get("x-l2msg-timestamp"), request.headers.get("x-l2msg-signature"), raw, Date.now());
-  const call: ConnectorCall = { method: request.method, path: url.pathname, body: raw ? JSON.parse(raw) : undefined, signatureValid: check.ok };
-  stub.calls.push(call);
-  if (!check.ok) return signedResponse({ status: 401, body: { error: "unauthorized", message: "bad signature" } });
-  const reply = handler(call);
-  if (reply === "down") throw new TypeError("Network connection lost.");
-  if (reply === "hang") return waitForAbort(signal);
-  if (reply === "hang-ignoring-abort") return new Promise<Response>(() => undefined);
-  return signedResponse(reply);
-}
-
-/** Installs the stand-in; `secret` lets a test make it disagree with the worker. Restore with vi.restoreAllMocks(). */
-export function stubConnector(handler: StubHandler, secret = CONNECTOR_SECRET): ConnectorStub {
-  const stub: ConnectorStub = { calls: [], otherRequests: [] };
+/** Connects a stand-in connector answering with `handler`. Restore fetch with vi.restoreAllMocks(). */
+export async function stubConnector(handler: StubHandler): Promise<ConnectorStub> {
+  await disconnectStub();
+  const otherRequests: string[] = [];
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const request = new Request(input, init);
-    if (!request.url.startsWith(CONNECTOR_URL)) {
-      stub.otherRequests.push(request.url);
-      return new Response("ok", { status: 200 });
-    }
-    return answer(handler, stub, request, init?.signal ?? request.signal, secret);
+    otherRequests.push(new Request(input, init).url);
+    return new Response("ok", { status: 200 });
   });
-  return stub;
+  const calls: ConnectorCall[] = [];
+  const connectorId = `stub-${Date.now().toString(36)}-${++counter}`;
+  const client = await connectFleetClient(connectorId, (frame) => {
+    if (frame.path === FLEET_PATHS.assignments) return "silent";
+    const signatureValid = client.received.at(-1)?.check === "ok";
+    const call: ConnectorCall = { method: frame.method, path: frame.path, body: frame.body ? JSON.parse(frame.body) : undefined, epoch: frame.epoch, signatureValid };
+    calls.push(call);
+    const reply = handler(call);
+    if (reply === "hang") return "silent";
+    if (reply === "down") return "close";
+    return { raw: (f, key) => signedAnswer(f, key, reply) };
+  }, 100_000);
+  // The stub answers only after it has seen its assignments, so the registry knows it as live.
+  await client.next();
+  live = { connectorId, calls, otherRequests, client };
+  return live;
 }
 
 /** A connector instance-status body (instanceStatusSchema). */
@@ -84,4 +91,10 @@ export function status(instance: string, state: "open" | "connecting" | "close",
 /** Sets an instance's stored connection status directly in D1. */
 export async function setStoredStatus(instanceName: string, statusValue: string): Promise<void> {
   await env.DB.prepare("UPDATE instances SET status = ? WHERE name = ?").bind(statusValue, instanceName).run();
+}
+
+/** Makes the live stub the owner of `instanceName` (as a connect would), so commands reach it. */
+export async function placeOnStub(instanceName: string): Promise<void> {
+  const owner = await fleetRegistry(env).place(instanceName, Date.now());
+  if (!live || owner?.connectorId !== live.connectorId) throw new Error(`${instanceName} was not placed on the stub connector`);
 }

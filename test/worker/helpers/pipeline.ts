@@ -9,6 +9,8 @@ import { consumeDeliveryBatch, type ConsumerDeps } from "../../../worker/deliver
 import type { FetchFn } from "../../../worker/delivery/deliver.ts";
 import { connectorSignatureHeaders, generateWebhookSecret } from "../../../protocol/signing.ts";
 import { INGEST_PATH, type ConnectorEvent } from "../../../protocol/envelope.ts";
+import { deriveConnectorKey, FLEET_HEADERS } from "../../../protocol/fleet.ts";
+import { fleetRegistry, type Owner } from "../../../worker/fleet/registry.ts";
 import { getDb } from "../../../worker/storage/db.ts";
 import { instances, webhooks, deliveries, deliveryAttempts, type WebhookRow } from "../../../worker/storage/schema.ts";
 
@@ -117,10 +119,46 @@ export function upsertEvent(instance: string, text = "hello", overrides: Partial
   };
 }
 
-/** POSTs a signed batch to the ingest route of `app` with `testEnvironment`. */
-export async function ingest(testEnvironment: Env, body: unknown, options: { now?: number; secret?: string; raw?: string } = {}) {
-  const raw = options.raw ?? JSON.stringify(body);
-  const headers = await connectorSignatureHeaders(options.secret ?? CONNECTOR_SECRET, raw, options.now ?? Date.now());
+export interface IngestOptions {
+  now?: number;
+  secret?: string;
+  raw?: string;
+  /** Send the body as it is, signed as its `connector`: no placement, no epoch stamping (the ingest fence's own tests). */
+  asIs?: boolean;
+  /** The connector id in the header (default: the body's `connector`). */
+  signAs?: string;
+}
+
+/**
+ * Has the registry place the batch's instances (on `connector`, unless another one holds them
+ * already) and stamps each event without an epoch with its owner's: the events then come from the
+ * owner at its current epoch, as a real connector's do. Returns the envelope as the owner sends it.
+ */
+async function asOwner(testEnvironment: Env, body: { connector: string; events: ConnectorEvent[] }): Promise<{ connector: string; events: ConnectorEvent[] }> {
+  const registry = fleetRegistry(testEnvironment);
+  const now = Date.now();
+  await registry.connectorUp(body.connector, "test", 100_000, now);
+  const owners = new Map<string, Owner | undefined>();
+  for (const event of body.events) if (!owners.has(event.instance)) owners.set(event.instance, await registry.place(event.instance, now));
+  // Not live afterwards: later placements (stub connectors) do not land here.
+  await registry.connectorDown(body.connector, now);
+  const first = owners.get(body.events[0]?.instance ?? "");
+  const connector = first?.connectorId ?? body.connector;
+  return { connector, events: body.events.map((e) => ({ ...e, epoch: e.epoch ?? owners.get(e.instance)?.epoch })) };
+}
+
+function isEnvelopeLike(body: unknown): body is { connector: string; events: ConnectorEvent[] } {
+  const b = body as { connector?: unknown; events?: unknown };
+  return typeof b === "object" && b !== null && typeof b.connector === "string" && Array.isArray(b.events) && b.events.every((e) => typeof e?.instance === "string");
+}
+
+/** POSTs a batch to the ingest route of `app` with `testEnvironment`, signed with its connector's key. */
+export async function ingest(testEnvironment: Env, body: unknown, options: IngestOptions = {}) {
+  const sent = !options.raw && !options.asIs && isEnvelopeLike(body) && body.events.length > 0 ? await asOwner(testEnvironment, body) : body;
+  const raw = options.raw ?? JSON.stringify(sent);
+  const connector = options.signAs ?? (isEnvelopeLike(sent) ? sent.connector : "c1");
+  const key = await deriveConnectorKey(options.secret ?? CONNECTOR_SECRET, connector);
+  const headers = { [FLEET_HEADERS.connector]: connector, ...(await connectorSignatureHeaders(key, raw, options.now ?? Date.now())) };
   return app.request(INGEST_PATH, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: raw }, testEnvironment);
 }
 
