@@ -9,13 +9,16 @@ import { rejectedIndexes } from "../../protocol/ingest-errors.ts";
 import { connectorSignatureHeaders } from "../../protocol/signing.ts";
 import { fleetRegistry } from "../../worker/fleet/registry.ts";
 import { getDb } from "../../worker/storage/db.ts";
-import { ingestedEvents } from "../../worker/storage/schema.ts";
+import { ingestedEvents, webhookEvents } from "../../worker/storage/schema.ts";
 import { CONNECTOR_SECRET, app, ingest, seedInstance, testEnv, unique, upsertEvent } from "./helpers/pipeline.ts";
 
 const unauthorizedBody = { status: 401, error: "Unauthorized", response: { message: "Unauthorized" } };
 
+/** Accepted: stored as webhook events (their ids are its dedup record) or, without a target, as a dedup row. */
 async function wasIngested(eventId: string) {
-  return (await getDb(env.DB).select().from(ingestedEvents).where(eq(ingestedEvents.id, eventId)).get()) !== undefined;
+  const db = getDb(env.DB);
+  const stored = await db.select({ id: webhookEvents.id }).from(webhookEvents).where(eq(webhookEvents.sourceEventId, eventId)).get();
+  return stored !== undefined || (await db.select().from(ingestedEvents).where(eq(ingestedEvents.id, eventId)).get()) !== undefined;
 }
 
 /** Two live connectors; `name` placed on one of them. Returns the owner, the other one and the epoch. */
