@@ -64,8 +64,6 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "must be 1-64 characters of A-Z a-z 0-9 . _ -" })
     .optional(),
-  CONNECTOR_PORT: integer(8788, 0).pipe(z.number().max(65535)),
-  CONNECTOR_HOST: z.string().min(1).default("127.0.0.1"),
   DATA_DIR: z.string().min(1).default("./.data/connector"),
   WA_VERSION: z
     .string()
@@ -97,13 +95,9 @@ export type WaVersion = [number, number, number];
 
 export type ConnectorConfig = {
   workerUrl: string;
-  /** Signs the local control API: CONNECTOR_SECRET, or the connector's key when it has only that. */
-  connectorSecret: string;
   /** This connector's key: the socket, ingest and credentials are signed with it (docs/protocol.md#signing). */
   connectorKey: string;
   connectorId: string;
-  port: number;
-  host: string;
   dataDir: string;
   waWebSocketUrl: string | undefined;
   /** Overrides the WA Web version bundled with Baileys (WhatsApp rejects outdated ones with 405). */
@@ -144,11 +138,8 @@ export function parseConfig(env: Record<string, string | undefined>, tuning: Par
   const connectorKey = e.CONNECTOR_KEY ?? connectorKeyFor(e.CONNECTOR_SECRET!, connectorId);
   return {
     workerUrl: e.WORKER_URL.replace(/\/+$/, ""),
-    connectorSecret: e.CONNECTOR_SECRET ?? connectorKey,
     connectorKey,
     connectorId,
-    port: e.CONNECTOR_PORT,
-    host: e.CONNECTOR_HOST,
     dataDir: e.DATA_DIR,
     waWebSocketUrl: e.WA_WEBSOCKET_URL,
     waVersion: e.WA_VERSION,

@@ -1,29 +1,18 @@
-// Control API (worker → connector commands, docs/protocol.md#commands) on node:http. Every request must carry a
-// valid connector signature and every response is signed; routes are COMMAND_PATHS (methods:
-// COMMAND_METHODS) of protocol/commands.ts. Handlers stay thin: validate, call, shape.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+// The command dispatcher (worker → connector commands, docs/protocol.md#commands): routes COMMAND_PATHS
+// (methods: COMMAND_METHODS) of protocol/commands.ts to handlers. Transport-free and trusting: only
+// connector/worker-link.ts calls it, after verifying the frame (signature, binding, replay, epoch).
 import type { Logger } from "pino";
 import { connectRequestSchema, connectorSettingsSchema, sendTextRequestSchema } from "../protocol/commands.ts";
 import { instanceNameSchema } from "../protocol/envelope.ts";
-import {
-  CONNECTOR_SIGNATURE_HEADER,
-  CONNECTOR_TIMESTAMP_HEADER,
-  connectorSignatureHeaders,
-  verifyConnectorRequest,
-} from "../protocol/signing.ts";
 import type { InstanceRegistry } from "./instances.ts";
 import { NotConnectedError, sendText } from "./send-text.ts";
 import { errorMessage } from "./session-events.ts";
 
-const MAX_BODY_BYTES = 1024 * 1024;
-
 export type ControlDeps = {
   registry: InstanceRegistry;
-  secret: string;
   connectorId: string;
   version: string;
   outboxPending: () => number;
-  now: () => number;
   logger: Logger;
 };
 
@@ -97,40 +86,12 @@ async function sendTextRoute(d: ControlDeps, name: string, body: unknown): Promi
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error("body too large"));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-async function route(deps: ControlDeps, req: IncomingMessage, raw: string): Promise<Reply> {
-  const check = await verifyConnectorRequest(deps.secret, header(req, CONNECTOR_TIMESTAMP_HEADER), header(req, CONNECTOR_SIGNATURE_HEADER), raw, deps.now());
-  if (!check.ok) return fail(401, "unauthorized", `signature ${check.reason}`);
-  return runCommand(deps, req.method ?? "GET", new URL(req.url ?? "/", "http://connector").pathname, raw);
-}
-
-/** Runs one already-verified command (HTTP here, or a frame from the worker socket, connector/fleet.ts). */
+/** Runs one already-verified command frame from the worker socket (connector/fleet.ts puts the epoch fence in front). */
 export async function runCommand(deps: ControlDeps, method: string, path: string, raw: string): Promise<Reply> {
-  const req = { method };
   const matches = ROUTES.filter((r) => r.pattern.test(path));
   if (matches.length === 0) return fail(404, "not_found", `no route for ${path}`);
-  const match = matches.find((r) => r.method.includes(req.method ?? "GET"));
-  if (!match) return fail(405, "method_not_allowed", `${req.method} is not allowed on ${path}`);
+  const match = matches.find((r) => r.method.includes(method));
+  if (!match) return fail(405, "method_not_allowed", `${method} is not allowed on ${path}`);
   const name = decodeURIComponent(match.pattern.exec(path)?.[1] ?? "");
   if (match.pattern.source.includes("([^/]+)") && !instanceNameSchema.safeParse(name).success) {
     return fail(400, "invalid_request", "instance name must be 1-64 characters of A-Z a-z 0-9 . _ -");
@@ -142,25 +103,4 @@ export async function runCommand(deps: ControlDeps, method: string, path: string
     return fail(400, "invalid_request", "body is not valid JSON");
   }
   return match.handle(deps, name, body);
-}
-
-async function handle(deps: ControlDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  let reply: Reply;
-  try {
-    reply = await route(deps, req, await readBody(req));
-  } catch (error) {
-    deps.logger.error({ err: errorMessage(error), path: req.url }, "control request failed");
-    reply = fail(500, "internal", "internal error");
-  }
-  const text = JSON.stringify(reply.body);
-  // Responses are signed like requests: the worker verifies them before trusting any answer.
-  const signature = await connectorSignatureHeaders(deps.secret, text, deps.now());
-  res.writeHead(reply.status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...signature });
-  res.end(text);
-  const level = req.url === "/v1/health" && reply.status === 200 ? "debug" : "info";
-  deps.logger[level]({ method: req.method, path: req.url, status: reply.status }, "control request");
-}
-
-export function createControlServer(deps: ControlDeps): Server {
-  return createServer((req, res) => void handle(deps, req, res));
 }

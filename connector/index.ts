@@ -1,8 +1,7 @@
-// Composition root of the connector: wires config, stores, forwarder, sessions and the control
-// API. `startConnector` runs it in-process (tests, e2e); run as a script it reads the
-// environment once, starts, and shuts down gracefully on SIGTERM/SIGINT.
+// Composition root of the connector: wires config, stores, forwarder, sessions and the worker
+// socket that commands arrive on. It opens no listening port. `startConnector` runs it in-process
+// (tests, e2e); run as a script it reads the environment once, starts, and shuts down on SIGTERM/SIGINT.
 import { mkdirSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import makeWASocket, { downloadMediaMessage } from "@whiskeysockets/baileys";
@@ -11,7 +10,6 @@ import packageJson from "../package.json" with { type: "json" };
 import { SqliteAuthStore } from "./auth-store.ts";
 import { SentMessageStore } from "./sent-messages.ts";
 import { ConfigError, parseConfig, type ConnectorConfig } from "./config.ts";
-import { createControlServer } from "./control.ts";
 import { FleetMember } from "./fleet.ts";
 import { RemoteAuth } from "./remote-auth.ts";
 import { FORWARD_BATCH_BYTES, Forwarder } from "./forward.ts";
@@ -34,9 +32,6 @@ export type ConnectorDeps = {
 };
 
 export type RunningConnector = {
-  /** Base URL of the control API, e.g. http://127.0.0.1:8788 */
-  url: string;
-  port: number;
   registry: InstanceRegistry;
   outbox: Outbox;
   forwarder: Forwarder;
@@ -99,11 +94,9 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
   // this connector owns (connector/fleet.ts), and only those start (docs/connector.md#fleet).
   const controlDeps = {
     registry,
-    secret: config.connectorSecret,
     connectorId: config.connectorId,
     version: CONNECTOR_VERSION,
     outboxPending: () => outbox.pending().events,
-    now,
     logger: logger.child({ component: "control" }),
   };
   const remote = config.credentialsKey
@@ -146,13 +139,7 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
   });
   link.start();
 
-  const server = createControlServer(controlDeps);
-  await new Promise<void>((resolveListen, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => resolveListen());
-  });
-  const port = (server.address() as AddressInfo).port;
-  logger.info({ port, host: config.host, version: CONNECTOR_VERSION }, "connector started");
+  logger.info({ workerUrl: config.workerUrl, version: CONNECTOR_VERSION }, "connector started");
 
   let stopping: Promise<void> | undefined;
   const stop = ({ flush = true, drain = false }: { flush?: boolean; drain?: boolean } = {}): Promise<void> => {
@@ -164,11 +151,6 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
         await forwarder.flush(config.tuning.shutdownFlushMs);
         await link.drain(deps.fetch ?? fetch);
       }
-      // Idle keep-alive connections close now; a command still running gets a moment to answer.
-      const closed = new Promise<void>((done) => server.close(() => done()));
-      server.closeIdleConnections();
-      await Promise.race([closed, new Promise((done) => setTimeout(done, 2_000).unref())]);
-      server.closeAllConnections();
       await link.stop();
       await registry.shutdown();
       // The final credentials go out before the databases close.
@@ -183,8 +165,7 @@ export async function startConnector(config: ConnectorConfig, deps: ConnectorDep
     })();
     return stopping;
   };
-  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  return { url: `http://${host}:${port}`, port, registry, outbox, forwarder, link, fleet, stop };
+  return { registry, outbox, forwarder, link, fleet, stop };
 }
 
 async function main(): Promise<void> {

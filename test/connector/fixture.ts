@@ -1,12 +1,12 @@
 // Starts a whole connector in-process (fake sockets, worker stand-in, temp DATA_DIR) for the
-// session and control-API suites, and tears it down.
+// session and command suites, and tears it down.
 import type { ConnectorTuning } from "../../connector/config.ts";
 import { startConnector, type ConnectorDeps, type RunningConnector } from "../../connector/index.ts";
 import { COMMAND_PATHS, DEFAULT_CONNECTOR_SETTINGS } from "../../protocol/commands.ts";
 import type { ConnectorEvent } from "../../protocol/envelope.ts";
 import type { Assignment } from "../../protocol/fleet.ts";
-import { attachFleetStub } from "./fleet-stub.ts";
-import { captureLogger, openSocket, signedRequest, socketFactory, startWorkerStub, tempDir, testConfig, waitFor, type FakeSocket } from "./helpers.ts";
+import { attachFleetStub, socketCommand } from "./fleet-stub.ts";
+import { captureLogger, openSocket, socketFactory, startWorkerStub, tempDir, testConfig, waitFor, type FakeSocket } from "./helpers.ts";
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
@@ -57,6 +57,6 @@ export async function connected(harness: Harness, name = "sales"): Promise<FakeS
 
 /** The worker's settings command with `mediaBase64` (some webhook wants base64 or none does), as the worker pushes it. */
 export async function setMediaBase64(harness: Harness, mediaBase64: boolean, name = "sales"): Promise<void> {
-  const response = await signedRequest(harness.connector.url, "POST", COMMAND_PATHS.settings(name), { ...DEFAULT_CONNECTOR_SETTINGS, mediaBase64 });
+  const response = await socketCommand(harness.fleet, harness.connector, "POST", COMMAND_PATHS.settings(name), { ...DEFAULT_CONNECTOR_SETTINGS, mediaBase64 });
   if (response.status !== 200) throw new Error(`settings command answered ${response.status}: ${await response.text()}`);
 }

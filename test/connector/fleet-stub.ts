@@ -7,6 +7,7 @@ import {
   CONNECT_PATH,
   deriveConnectorKey,
   FLEET_PATHS,
+  instanceOfPath,
   PONG,
   randomId,
   signCommand,
@@ -110,4 +111,22 @@ export function attachFleetStub(server: Server, options: { owned?: Assignment[];
       wss.close();
     },
   };
+}
+
+/**
+ * A command sent the way the worker sends it: a signed frame on the connector's socket, bound to the
+ * instance its path names and the epoch the connector holds that instance at. The answer must carry
+ * a valid signature; it comes back as a Response so tests read it like an HTTP answer.
+ */
+export async function socketCommand(
+  fleet: FleetStub,
+  connector: { fleet: { epochOf(instance: string): number | undefined } },
+  method: "GET" | "POST" | "PUT" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<Response> {
+  const instance = instanceOfPath(path);
+  const answer = await fleet.send({ method, path, instance, epoch: connector.fleet.epochOf(instance) ?? 0, body: body === undefined ? "" : JSON.stringify(body) });
+  if (answer.check !== "ok") throw new Error(`the answer to ${method} ${path} is not signed right: ${answer.check}`);
+  return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { "content-type": "application/json" } });
 }

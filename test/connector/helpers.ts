@@ -1,6 +1,5 @@
 // Test doubles for the connector suite: a Baileys socket double built on Baileys' own
-// makeEventBuffer, a signature-checking worker stand-in on node:http, a signed control-API
-// client, a log capture, and config/tmp-dir helpers.
+// makeEventBuffer, a signature-checking worker stand-in on node:http, a log capture, and config/tmp-dir helpers.
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -20,7 +19,7 @@ import pino, { type Logger } from "pino";
 import { parseConfig, type ConnectorConfig, type ConnectorTuning } from "../../connector/config.ts";
 import type { ConnectorSocket } from "../../connector/socket-types.ts";
 import type { ConnectorEvent } from "../../protocol/envelope.ts";
-import { connectorSignatureHeaders, verifyConnectorRequest } from "../../protocol/signing.ts";
+import { verifyConnectorRequest } from "../../protocol/signing.ts";
 import { deriveConnectorKey } from "../../protocol/fleet.ts";
 
 export const SECRET = "test-secret-0123456789abcdef";
@@ -191,7 +190,7 @@ export function tempDir(): { path: string; cleanup: () => void } {
 
 export function testConfig(dataDir: string, workerUrl: string, env: Record<string, string> = {}, tuning: Partial<ConnectorTuning> = {}): ConnectorConfig {
   return parseConfig(
-    { WORKER_URL: workerUrl, CONNECTOR_SECRET: SECRET, CONNECTOR_ID: "c1", CONNECTOR_PORT: "0", DATA_DIR: dataDir, BAILEYS_LOG_LEVEL: "silent", ...env },
+    { WORKER_URL: workerUrl, CONNECTOR_SECRET: SECRET, CONNECTOR_ID: "c1", DATA_DIR: dataDir, BAILEYS_LOG_LEVEL: "silent", ...env },
     { forwardLingerMs: 5, forwardRetryBaseMs: 20, forwardRetryMaxMs: 100, reconnectBaseMs: 10, reconnectMaxMs: 50, stableOpenMs: 200, restoreStaggerMs: 0, connectWaitMs: 1_000, shutdownFlushMs: 1_000, ...tuning },
   );
 }
@@ -206,12 +205,6 @@ export function captureLogger(level = "debug"): { logger: Logger; lines: Record<
     },
   });
   return { logger: pino({ level }, stream), lines };
-}
-
-export async function signedRequest(baseUrl: string, method: string, path: string, body?: unknown, nowMs = Date.now()): Promise<Response> {
-  const raw = body === undefined ? "" : JSON.stringify(body);
-  const headers = await connectorSignatureHeaders(SECRET, raw, nowMs);
-  return fetch(`${baseUrl}${path}`, { method, headers: { "content-type": "application/json", ...headers }, ...(raw ? { body: raw } : {}) });
 }
 
 export async function waitFor(predicate: () => boolean, timeoutMs = 5_000, what = "condition"): Promise<void> {

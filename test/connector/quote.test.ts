@@ -2,7 +2,8 @@
 // as a stand-in quote — the text goes out without a quote and the answer says so.
 import { afterEach, describe, expect, it } from "vitest";
 import { COMMAND_PATHS, sendTextResponseSchema } from "../../protocol/commands.ts";
-import { inboundText, signedRequest } from "./helpers.ts";
+import { socketCommand } from "./fleet-stub.ts";
+import { inboundText } from "./helpers.ts";
 import { connected, startHarness, type Harness } from "./fixture.ts";
 
 let h: Harness | undefined;
@@ -12,7 +13,7 @@ afterEach(async () => {
 });
 
 async function send(harness: Harness, quotedId: string) {
-  const response = await signedRequest(harness.connector.url, "POST", COMMAND_PATHS.sendText("sales"), { jid: "15552223333@s.whatsapp.net", text: "re", quotedId });
+  const response = await socketCommand(harness.fleet, harness.connector, "POST", COMMAND_PATHS.sendText("sales"), { jid: "15552223333@s.whatsapp.net", text: "re", quotedId });
   expect(response.status).toBe(200);
   return sendTextResponseSchema.parse(await response.json());
 }

@@ -5,7 +5,8 @@ import { generateWAMessageFromContent, proto } from "@whiskeysockets/baileys";
 import { afterEach, describe, expect, it } from "vitest";
 import { COMMAND_PATHS, sendTextResponseSchema } from "../../protocol/commands.ts";
 import { SentMessageStore } from "../../connector/sent-messages.ts";
-import { ME_JID, signedRequest, tempDir, waitFor } from "./helpers.ts";
+import { socketCommand } from "./fleet-stub.ts";
+import { ME_JID, tempDir, waitFor } from "./helpers.ts";
 import { connected, startHarness, type Harness } from "./fixture.ts";
 
 let h: Harness | undefined;
@@ -24,7 +25,7 @@ describe("sent messages across a restart", () => {
     const first = await connected(h);
     Object.assign(first.config.auth!.creds, { me: { id: ME_JID, name: "Sales" }, account: proto.ADVSignedDeviceIdentity.fromObject({ details: Buffer.from([1]) }) });
     first.emit("creds.update", {});
-    const response = await signedRequest(h.connector.url, "POST", COMMAND_PATHS.sendText("sales"), { jid: "15552223333@s.whatsapp.net", text: "keep me" });
+    const response = await socketCommand(h.fleet, h.connector, "POST", COMMAND_PATHS.sendText("sales"), { jid: "15552223333@s.whatsapp.net", text: "keep me" });
     const sent = sendTextResponseSchema.parse(await response.json());
     await h.drained();
     const dir = h.dir.path;

@@ -3,7 +3,8 @@
 // syncFullHistory for the next socket, and kept across a connector restart.
 import { afterEach, describe, expect, it } from "vitest";
 import { COMMAND_PATHS, DEFAULT_INSTANCE_SETTINGS, settingsResponseSchema, type InstanceSettings } from "../../protocol/commands.ts";
-import { inboundText, signedRequest, waitFor } from "./helpers.ts";
+import { socketCommand } from "./fleet-stub.ts";
+import { inboundText, waitFor } from "./helpers.ts";
 import { connected, startHarness, type Harness } from "./fixture.ts";
 
 let h: Harness | undefined;
@@ -13,7 +14,7 @@ afterEach(async () => {
 });
 
 async function setSettings(harness: Harness, patch: Partial<InstanceSettings>): Promise<InstanceSettings> {
-  const response = await signedRequest(harness.connector.url, "POST", COMMAND_PATHS.settings("sales"), { ...DEFAULT_INSTANCE_SETTINGS, ...patch });
+  const response = await socketCommand(harness.fleet, harness.connector, "POST", COMMAND_PATHS.settings("sales"), { ...DEFAULT_INSTANCE_SETTINGS, ...patch });
   expect(response.status).toBe(200);
   return settingsResponseSchema.parse(await response.json()).settings;
 }
@@ -81,7 +82,7 @@ describe("instance settings", () => {
 
   it("refuses a malformed settings body", async () => {
     h = await startHarness();
-    const response = await signedRequest(h.connector.url, "POST", COMMAND_PATHS.settings("sales"), { rejectCall: "yes" });
+    const response = await socketCommand(h.fleet, h.connector, "POST", COMMAND_PATHS.settings("sales"), { rejectCall: "yes" });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: "invalid_request", message: expect.stringContaining("rejectCall") });
   });

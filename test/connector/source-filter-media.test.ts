@@ -6,7 +6,8 @@ import { proto, type WAMessage } from "@whiskeysockets/baileys";
 import { afterEach, describe, expect, it } from "vitest";
 import { COMMAND_PATHS, DEFAULT_CONNECTOR_SETTINGS } from "../../protocol/commands.ts";
 import { ignoresJid } from "../../connector/instance-settings.ts";
-import { inboundText, openSocket, signedRequest, waitFor } from "./helpers.ts";
+import { socketCommand } from "./fleet-stub.ts";
+import { inboundText, openSocket, waitFor } from "./helpers.ts";
 import { connected, setMediaBase64, startHarness, type Harness } from "./fixture.ts";
 
 let h: Harness | undefined;
@@ -88,7 +89,7 @@ describe("media only when a webhook wants base64", () => {
   it("keeps mediaBase64 across a restart, and takes it from the connect command before the socket starts", async () => {
     const downloads = recordingDownloader();
     h = await startHarness({ deps: { downloadMedia: downloads.downloadMedia } });
-    const connect = signedRequest(h.connector.url, "POST", COMMAND_PATHS.connect("sales"), { settings: { ...DEFAULT_CONNECTOR_SETTINGS, mediaBase64: true } });
+    const connect = socketCommand(h.fleet, h.connector, "POST", COMMAND_PATHS.connect("sales"), { settings: { ...DEFAULT_CONNECTOR_SETTINGS, mediaBase64: true } });
     await waitFor(() => h!.sockets.sockets.length > 0, 5_000, "the socket");
     openSocket(h.sockets.sockets.at(-1)!);
     expect((await connect).status).toBe(200);
@@ -136,7 +137,7 @@ describe("inbound media", () => {
     await sleep(50);
     expect(downloading).toBe(true);
     const started = Date.now();
-    const response = await signedRequest(h.connector.url, "POST", COMMAND_PATHS.sendText("sales"), { jid: "15552223333@s.whatsapp.net", text: "fast" });
+    const response = await socketCommand(h.fleet, h.connector, "POST", COMMAND_PATHS.sendText("sales"), { jid: "15552223333@s.whatsapp.net", text: "fast" });
     expect(response.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(1_000);
     await h.expectEvents("message.sent", 1);

@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { getBinaryNodeChild } from "@whiskeysockets/baileys";
 import { COMMAND_PATHS, DEFAULT_INSTANCE_SETTINGS, type InstanceSettings } from "../../protocol/commands.ts";
-import { signedRequest, waitFor } from "../connector/helpers.ts";
+import { socketCommand } from "../connector/fleet-stub.ts";
+import { waitFor } from "../connector/helpers.ts";
 import { startConnectorOnWa, type ConnectorOnWa } from "./helpers/connector-wa.ts";
 
 let run: ConnectorOnWa | undefined;
@@ -48,7 +49,7 @@ describe("instance settings at the source", () => {
   const upsertTexts = () =>
     run!.ofType("messages.upsert").flatMap((e) => (e.payload as any).messages.map((m: any) => m.message?.conversation ?? m.message?.extendedTextMessage?.text));
   async function settings(patch: Partial<InstanceSettings>): Promise<void> {
-    const response = await signedRequest(run!.connector.url, "POST", COMMAND_PATHS.settings("sales"), { ...DEFAULT_INSTANCE_SETTINGS, ...patch });
+    const response = await socketCommand(run!.fleet, run!.connector, "POST", COMMAND_PATHS.settings("sales"), { ...DEFAULT_INSTANCE_SETTINGS, ...patch });
     expect(response.status).toBe(200);
   }
   /** Sends a direct text and waits for it: everything the phone pushed before it has been handled. */
@@ -90,7 +91,7 @@ describe("retry receipts after a restart", () => {
     run = await startConnectorOnWa();
     const phone = run.wa.phone("15551234567");
     await run.pair(phone);
-    const response = await signedRequest(run.connector.url, "POST", COMMAND_PATHS.sendText("sales"), { jid: "15552223333@s.whatsapp.net", text: "did you get this?" });
+    const response = await socketCommand(run.fleet, run.connector, "POST", COMMAND_PATHS.sendText("sales"), { jid: "15552223333@s.whatsapp.net", text: "did you get this?" });
     const { key } = (await response.json()) as { key: { id: string } };
     await phone.waitForSent((m) => m.id === key.id, 10_000);
     await waitFor(() => run!.connector.outbox.pending().events === 0, 5_000, "outbox drained");

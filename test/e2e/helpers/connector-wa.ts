@@ -26,6 +26,7 @@ export async function startConnectorOnWa(options: { env?: Record<string, string>
     worker,
     dir,
     lines,
+    fleet,
     connector,
     ofType,
     /** Connects `instance`, lets `phone` scan the QR, and waits until the connector reports open. */
