@@ -14,7 +14,7 @@ RUN npm ci --no-audit --no-fund
 
 FROM node:20-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production DATA_DIR=/data CONNECTOR_PORT=8788 CONNECTOR_HOST=127.0.0.1
+ENV NODE_ENV=production DATA_DIR=/data
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY protocol ./protocol

@@ -1,7 +1,7 @@
 // `npm start`: the whole local stack in one command — .dev.vars (generated on first run), local
 // D1 migrations, the worker on 127.0.0.1:8787 (scripts/lib/dev-server.ts: wrangler in local mode
 // with the inspector off; `L2MSG_INSPECTOR=1` uses `wrangler dev`) and one connector, which dials
-// the worker's connector socket (its local command API stays on :8788).
+// the worker's connector socket (it opens no port of its own).
 // Ctrl-C / SIGTERM stops both process groups. Local only: no Cloudflare account, no login, no telemetry.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,7 +11,6 @@ import { spawnGroup, type GroupProcess } from "./lib/proc.ts";
 import { applyLocalMigrations, ROOT, startWorker, triggerScheduled, waitForHttp } from "./lib/wrangler.ts";
 
 const WORKER_PORT = 8787;
-const CONNECTOR_PORT = 8788;
 const API_URL = `http://127.0.0.1:${WORKER_PORT}`;
 
 function ensureDevVars(): Record<string, string> {
@@ -54,7 +53,6 @@ function startConnector(secret: string): GroupProcess | undefined {
     WORKER_URL: API_URL,
     CONNECTOR_SECRET: secret,
     CONNECTOR_ID: process.env.CONNECTOR_ID ?? "local",
-    CONNECTOR_PORT: process.env.CONNECTOR_PORT ?? String(CONNECTOR_PORT),
     DATA_DIR: dataDir,
     CREDENTIALS_KEY: credentialsKey(),
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
@@ -82,7 +80,7 @@ l2msg is running (Ctrl-C stops everything)
   Docs       ${API_URL}/docs
   OpenAPI    ${API_URL}/openapi.json
   Connector  ${process.env.CONNECTOR_ID ?? "local"}, connected to ws://127.0.0.1:${WORKER_PORT}/connector/v1/connect
-  More       CONNECTOR_ID=b DATA_DIR=.data/b CONNECTOR_PORT=0 WORKER_URL=${API_URL} CONNECTOR_SECRET=… CREDENTIALS_KEY=$(cat .data/credentials.key) npm run connector
+  More       CONNECTOR_ID=b DATA_DIR=.data/b WORKER_URL=${API_URL} CONNECTOR_SECRET=… CREDENTIALS_KEY=$(cat .data/credentials.key) npm run connector
   Cron       the scheduled handler (delivery sweep) is fired every minute
 Try it:
   curl -s -X POST ${API_URL}/instance/create \\

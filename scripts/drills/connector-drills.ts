@@ -37,7 +37,6 @@ function startConnectorProcess(ctx: DrillContext, proxy: Proxy, dataDir: string)
     WORKER_URL: proxy.url,
     CONNECTOR_SECRET: ctx.worker.ingest.secret,
     CONNECTOR_ID: DRILL_CONNECTOR,
-    CONNECTOR_PORT: "0",
     DATA_DIR: dataDir,
     LOG_LEVEL: "warn",
   };

@@ -57,7 +57,6 @@ function startConnectorProcess(worker: LocalWorker, wa: FakeWhatsApp, id: string
     WORKER_URL: worker.baseUrl,
     CONNECTOR_SECRET: worker.ingest.secret,
     CONNECTOR_ID: id,
-    CONNECTOR_PORT: "0",
     DATA_DIR: join(worker.dir, `connector-${id}`),
     WA_WEBSOCKET_URL: wa.url,
     FAKE_WA_ROOT_PUBLIC_KEY: wa.rootPublicKeyHex,

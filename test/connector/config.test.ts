@@ -9,8 +9,6 @@ describe("parseConfig", () => {
     const config = parseConfig({ WORKER_URL: "http://127.0.0.1:8787/", CONNECTOR_SECRET: "s".repeat(CONNECTOR_SECRET_MIN_LENGTH) });
     expect(config).toMatchObject({
       workerUrl: "http://127.0.0.1:8787",
-      port: 8788,
-      host: "127.0.0.1",
       dataDir: "./.data/connector",
       waWebSocketUrl: undefined,
       logLevel: "info",
@@ -19,11 +17,13 @@ describe("parseConfig", () => {
       mediaMaxBytes: 825_000,
     });
     expect(config.connectorId).toMatch(/^[a-z0-9._-]{1,64}$/);
+    // The connector opens no port: nothing in its config says where it would listen.
+    expect(Object.keys(config).filter((key) => /port|host|listen/i.test(key))).toEqual([]);
   });
 
   it("rejects bad values with one line per variable", () => {
     const attempt = () =>
-      parseConfig({ WORKER_URL: "ftp://x", CONNECTOR_PORT: "70000", WA_WEBSOCKET_URL: "http://x", LOG_LEVEL: "loud", CONNECTOR_ID: "no spaces", MEDIA_MAX_BYTES: "2097152" });
+      parseConfig({ WORKER_URL: "ftp://x", CONNECTOR_CAPACITY: "0", WA_WEBSOCKET_URL: "http://x", LOG_LEVEL: "loud", CONNECTOR_ID: "no spaces", MEDIA_MAX_BYTES: "2097152" });
     expect(attempt).toThrow(ConfigError);
     const message = (() => {
       try {
@@ -33,7 +33,7 @@ describe("parseConfig", () => {
         return (error as Error).message;
       }
     })();
-    for (const name of ["WORKER_URL", "CONNECTOR_SECRET", "CONNECTOR_PORT", "WA_WEBSOCKET_URL", "LOG_LEVEL", "CONNECTOR_ID", "MEDIA_MAX_BYTES"]) expect(message).toContain(name);
+    for (const name of ["WORKER_URL", "CONNECTOR_SECRET", "CONNECTOR_CAPACITY", "WA_WEBSOCKET_URL", "LOG_LEVEL", "CONNECTOR_ID", "MEDIA_MAX_BYTES"]) expect(message).toContain(name);
     expect(message).not.toContain("undefined");
   });
 

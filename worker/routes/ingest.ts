@@ -56,7 +56,7 @@ function parseEnvelope(raw: unknown) {
 }
 
 /**
- * Runs `work` after the answer (the connector must not wait for its own control API to be called);
+ * Runs `work` after the answer (the connector must not wait for the commands this work sends it);
  * without an execution context (app.request in tests) it is awaited instead.
  */
 async function afterAnswer(c: Context<AppBindings>, work: Promise<void>): Promise<void> {

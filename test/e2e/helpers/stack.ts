@@ -69,7 +69,6 @@ function connectorConfig(worker: LocalWorker, wa: FakeWhatsApp, id: string, data
       WORKER_URL: worker.baseUrl,
       CONNECTOR_SECRET: worker.vars.CONNECTOR_SECRET,
       CONNECTOR_ID: id,
-      CONNECTOR_PORT: "0",
       DATA_DIR: dataDir,
       WA_WEBSOCKET_URL: wa.url,
       LOG_LEVEL: "warn",
