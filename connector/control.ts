@@ -1,6 +1,6 @@
 // The command dispatcher (worker → connector commands, docs/protocol.md#commands): routes COMMAND_PATHS
 // (methods: COMMAND_METHODS) of protocol/commands.ts to handlers. Transport-free and trusting: only
-// connector/worker-link.ts calls it, after verifying the frame (signature, binding, replay, epoch).
+// connector/fleet.ts calls it, for frames worker-link.ts verified (signature, time, binding, replay), behind the epoch fence.
 import type { Logger } from "pino";
 import { connectRequestSchema, connectorSettingsSchema, sendTextRequestSchema } from "../protocol/commands.ts";
 import { instanceNameSchema } from "../protocol/envelope.ts";

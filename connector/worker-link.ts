@@ -197,6 +197,8 @@ export class WorkerLink {
         reply = { status: 500, body: { error: "internal", message: "internal error" } };
       }
     }
+    const level = frame.method === "GET" && reply.status === 200 ? "debug" : "info";
+    this.deps.logger[level]({ method: frame.method, path: frame.path, epoch: frame.epoch, status: reply.status }, "worker link: command");
     const answer = await signAnswer(this.deps.key, { id: frame.id, ts: Math.floor(this.deps.now() / 1000), status: reply.status, body: JSON.stringify(reply.body) });
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(answer));
   }

@@ -60,7 +60,11 @@ export async function connectorSignatureHeaders(secret: string, body: string, no
 
 export type SignatureCheck = { ok: true } | { ok: false; reason: "missing" | "stale" | "mismatch" };
 
-/** Verifies a connector-protocol request: timestamp within ±300 s of `nowMs`, signature in constant time. */
+/**
+ * Verifies an ingest request: timestamp within ±300 s of `nowMs`, signature in constant time. Ingest
+ * only: the signature is not bound to a path and not replay-guarded, which ingest's dedup by event id
+ * makes harmless. Commands use the bound, replay-guarded frames of protocol/fleet.ts.
+ */
 export async function verifyConnectorRequest(
   secret: string,
   timestampHeader: string | null | undefined,
