@@ -15,7 +15,8 @@ const BUDGET_MB = 8;
  */
 const SOAK_SECONDS = positiveFromEnv("L2MSG_SOAK_SECONDS", 150);
 const EVENTS_PER_SECOND = positiveFromEnv("L2MSG_SOAK_RATE", 60);
-const CRON_EVERY_MS = 3_000;
+/** Every 3 s at 60 events/s: the same bytes arrive between two housekeeping runs at any rate. */
+const CRON_EVERY_MS = Math.round((3_000 * 60) / EVENTS_PER_SECOND);
 /** ~2 KB of text per event: about 3 KB stored, so the run stores several times the budget. */
 const FILLER = "lorem ipsum ".repeat(170);
 
