@@ -4,11 +4,29 @@
 
 const encoder = new TextEncoder();
 
-async function hmacSha256(key: Uint8Array | string, message: string): Promise<Uint8Array> {
-  const raw = typeof key === "string" ? encoder.encode(key) : key;
-  const cryptoKey = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(message)));
+/** Imported keys kept per secret: the consumer signs hundreds of deliveries per batch with one webhook's secret. */
+const KEY_CACHE_LIMIT = 256;
+const keyCache = new Map<string, CryptoKey>();
+
+/**
+ * The HMAC key for `cacheKey`, imported from `raw()` once. The resolved CryptoKey is kept (not the
+ * promise), so no request awaits another's pending work; the oldest entry goes past the limit.
+ */
+async function hmacKey(cacheKey: string, raw: () => Uint8Array): Promise<CryptoKey> {
+  const cached = keyCache.get(cacheKey);
+  if (cached) return cached;
+  const key = await crypto.subtle.importKey("raw", raw(), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value as string);
+  keyCache.set(cacheKey, key);
+  return key;
 }
+
+async function hmacSha256(key: CryptoKey, message: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
+}
+
+/** A text secret (connector keys): its UTF-8 bytes are the key. */
+const textKey = (secret: string) => hmacKey(`text:${secret}`, () => encoder.encode(secret));
 
 function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -16,7 +34,7 @@ function toHex(bytes: Uint8Array): string {
 
 /** Hex HMAC-SHA256 of `message` under a text key (the fleet's per-connector keys and frames). */
 export async function hmacSha256Hex(key: string, message: string): Promise<string> {
-  return toHex(await hmacSha256(key, message));
+  return toHex(await hmacSha256(await textKey(key), message));
 }
 
 export function toBase64(bytes: Uint8Array): string {
@@ -46,7 +64,7 @@ export const CONNECTOR_MAX_SKEW_SECONDS = 300;
 
 /** `v1=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>` — the connector protocol signature. */
 export async function signConnectorRequest(secret: string, timestampSeconds: number, body: string): Promise<string> {
-  return `v1=${toHex(await hmacSha256(secret, `${timestampSeconds}.${body}`))}`;
+  return `v1=${toHex(await hmacSha256(await textKey(secret), `${timestampSeconds}.${body}`))}`;
 }
 
 /** Headers to put on a signed connector-protocol request. */
@@ -81,7 +99,7 @@ export async function verifyConnectorRequest(
 
 /** Standard Webhooks: `v1,<base64 HMAC-SHA256(secretBytes, "id.timestamp.body")>`; secret is `whsec_<base64>`. */
 export async function signStandardWebhook(secret: string, id: string, timestampSeconds: number, body: string): Promise<string> {
-  const key = fromBase64(secret.startsWith("whsec_") ? secret.slice("whsec_".length) : secret);
+  const key = await hmacKey(`whsec:${secret}`, () => fromBase64(secret.startsWith("whsec_") ? secret.slice("whsec_".length) : secret));
   return `v1,${toBase64(await hmacSha256(key, `${id}.${timestampSeconds}.${body}`))}`;
 }
 

@@ -3,7 +3,8 @@
 // test. 127.0.0.1 only; every loop bounded by a count and a deadline. Flags: see `usage`.
 import { parseArgs } from "node:util";
 import { randomBytes } from "node:crypto";
-import { startRelay } from "./relay.ts";
+import { startRelay, startWorkerRelay, type Relay } from "./relay.ts";
+import { burstPhases, type BurstPhases } from "./phases.ts";
 import { runWorkload, type WorkloadOptions, type WorkloadResult } from "./workload.ts";
 import { startLocalWorker, withInstance, type LocalWorker } from "../lib/local-stack.ts";
 import { startReceiver } from "../lib/receiver.ts";
@@ -21,7 +22,8 @@ const PRUNE_IDLE_ROWS = 5;
 
 const usage = `npm run bench -- [--events 100000] [--rate 200] [--seconds 30] [--batch 100]
   [--concurrency 4] [--relay-sockets 4] [--queue-batch N (max_batch_size override)] [--var KEY=VALUE ...]
-  [--cron-seconds 5 (0: never fire the scheduled handler)] [--max-minutes 30] [--skip-relay]`;
+  [--cron-seconds 5 (0: never fire the scheduled handler)] [--max-minutes 30] [--skip-relay] [--skip-worker-relay]
+  --skip-relay skips both baselines; --skip-worker-relay only the relay run as a Worker in the local runtime.`;
 
 /** The sweep re-enqueues pending deliveries this long past due (production default 120 s); --var wins. */
 const BENCH_VARS = { WEBHOOK_SWEEP_GRACE_SECONDS: "5" };
@@ -40,6 +42,7 @@ function options() {
       "cron-seconds": { type: "string", default: "5" },
       var: { type: "string", multiple: true, default: [] },
       "skip-relay": { type: "boolean", default: false },
+      "skip-worker-relay": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -58,7 +61,7 @@ function options() {
   return {
     events: int("events"), rate: int("rate"), seconds: int("seconds"), batch: int("batch"),
     concurrency: int("concurrency"), relaySockets: int("relay-sockets"), maxMinutes: int("max-minutes"),
-    vars, skipRelay: values["skip-relay"] as boolean, cronSeconds,
+    vars, skipRelay: values["skip-relay"] as boolean, skipWorkerRelay: values["skip-worker-relay"] as boolean, cronSeconds,
     queueBatch: values["queue-batch"] ? int("queue-batch") : undefined,
   };
 }
@@ -138,6 +141,21 @@ async function settle(worker: LocalWorker, ms: number): Promise<ResourceSample> 
   return sampleResources(worker.proc.pgid);
 }
 
+/** One baseline run on its own receiver. */
+async function runRelay(start: (receiverUrl: string) => Promise<Relay>, workload: Omit<WorkloadOptions, "target" | "receiver" | "probe">): Promise<WorkloadResult> {
+  const receiver = await startReceiver();
+  try {
+    const relay = await start(receiver.url);
+    try {
+      return await runWorkload({ ...workload, target: { baseUrl: relay.baseUrl, secret: "unused", connectorId: "bench" }, receiver });
+    } finally {
+      await relay.close();
+    }
+  } finally {
+    await receiver.close();
+  }
+}
+
 async function main(): Promise<number> {
   const opts = options();
   const deadline = Date.now() + opts.maxMinutes * 60_000;
@@ -150,7 +168,8 @@ async function main(): Promise<number> {
 
   const receiver = await startReceiver();
   const worker = await startLocalWorker({ label: "bench", vars: opts.vars, config: { queueBatchSize: opts.queueBatch, withoutConsole: true } });
-  let l2msg: WorkloadResult, relay: WorkloadResult | undefined;
+  let l2msg: WorkloadResult, relay: WorkloadResult | undefined, workerRelay: WorkloadResult | undefined;
+  let phases: BurstPhases | undefined;
   let before: ResourceSample, after: ResourceSample;
   let usageReport = "";
   try {
@@ -174,6 +193,7 @@ async function main(): Promise<number> {
       const rows = (pending?.json as { deliveries?: unknown[] } | undefined)?.deliveries?.length;
       console.log(`deliveries still pending in D1 at the end: ${rows === undefined ? "unknown" : rows === 100 ? ">= 100" : rows}`);
     }
+    phases = burstPhases(worker.logFile, Math.ceil(opts.events / opts.batch));
     const pruneRuns = await pruneDelivered(worker, deadline);
     const delivered = l2msg.throughput.sent - l2msg.throughput.lost + l2msg.latency.sent - l2msg.latency.lost;
     usageReport = formatUsage(readUsage(worker.logFile), delivered, workerdCpuMs(worker.proc.pgid) - cpuBefore) +
@@ -186,16 +206,11 @@ async function main(): Promise<number> {
     await receiver.close();
   }
   if (!opts.skipRelay) {
-    const relayReceiver = await startReceiver();
-    const bare = await startRelay(relayReceiver.url, opts.relaySockets);
-    try {
-      relay = await runWorkload({ ...workload("relay"), target: { baseUrl: bare.baseUrl, secret: "unused", connectorId: "bench" }, receiver: relayReceiver });
-    } finally {
-      await bare.close();
-      await relayReceiver.close();
-    }
+    relay = await runRelay((url) => startRelay(url, opts.relaySockets), workload("relay"));
+    // The same relay inside the local runtime: as many POSTs in flight as the node relay's sockets.
+    if (!opts.skipWorkerRelay) workerRelay = await runRelay((url) => startWorkerRelay(url, Math.max(1, Math.round(opts.relaySockets / opts.concurrency))), workload("wrelay"));
   }
-  console.log(formatReport({ opts, l2msg, relay, before, after }));
+  console.log(formatReport({ opts, l2msg, relay, workerRelay, phases, before, after }));
   console.log(usageReport);
   return targetsMet(l2msg, before, after) ? 0 : 1;
 }

@@ -1,8 +1,13 @@
-// The bench baseline: a bare relay with no storage and no queue. It takes the same signed
+// The bench baselines: a bare relay with no storage and no queue. It takes the same signed
 // ingest batches as the worker, POSTs each event straight to the receiver, then answers 200.
 // It does not retry, sign or persist anything: the cheapest thing that "delivers webhooks".
 import { createServer, Agent, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sparePort } from "../lib/local-stack.ts";
+import { ROOT, startWorker, waitForHttp } from "../lib/wrangler.ts";
 import type { ConnectorEvent, IngestEnvelope } from "../../protocol/envelope.ts";
 
 export interface Relay {
@@ -51,4 +56,33 @@ export async function startRelay(receiverUrl: string, maxSockets: number): Promi
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The same relay as a Worker in the local runtime (relay-worker.ts), started like l2msg's worker
+ * (dev-server.ts, inspector off). `lanes`: POSTs in flight per ingest request.
+ */
+export async function startWorkerRelay(receiverUrl: string, lanes: number): Promise<Relay> {
+  const dir = mkdtempSync(join(tmpdir(), "l2msg-bench-relay-"));
+  const config = join(dir, "wrangler.toml");
+  writeFileSync(config, [
+    `name = "l2msg-bench-relay"`,
+    `main = ${JSON.stringify(join(ROOT, "scripts/bench/relay-worker.ts"))}`,
+    `compatibility_date = "2026-04-20"`,
+    "",
+  ].join("\n"));
+  const port = await sparePort();
+  const proc = startWorker({ config, port, vars: { RELAY_TARGET: receiverUrl, RELAY_LANES: String(lanes) }, logFile: join(dir, "relay.log") });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const close = async () => {
+    await proc.stop("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForHttp(baseUrl, 90_000, proc);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { baseUrl, close };
 }

@@ -24,15 +24,16 @@ describe("deliveryUrl", () => {
 });
 
 describe("deliveryBody", () => {
+  const data = { key: { id: "1" }, message: { imageMessage: {}, base64: "AAAA" } };
   const input = {
-    event: "messages.upsert", instanceName: "sales", data: { key: { id: "1" }, message: { imageMessage: {}, base64: "AAAA" } },
+    event: "messages.upsert", instanceName: "sales", dataJson: JSON.stringify(data),
     dateTime: "2024-11-24T14:53:20.123Z", sender: "15551234567@s.whatsapp.net", destination: "https://x/hook",
     serverUrl: "https://api.example", includeBase64: true,
   };
 
   it("has exactly the Evolution fields, in order", () => {
     expect(deliveryBody({ ...input, apikey: "TOKEN" })).toBe(JSON.stringify({
-      event: "messages.upsert", instance: "sales", data: input.data, destination: "https://x/hook",
+      event: "messages.upsert", instance: "sales", data, destination: "https://x/hook",
       date_time: "2024-11-24T14:53:20.123Z", sender: "15551234567@s.whatsapp.net", server_url: "https://api.example", apikey: "TOKEN",
     }));
   });
@@ -44,7 +45,24 @@ describe("deliveryBody", () => {
 
   it("strips message.base64 when the webhook does not want media inline", () => {
     expect(JSON.parse(deliveryBody({ ...input, includeBase64: false })).data).toEqual({ key: { id: "1" }, message: { imageMessage: {} } });
-    expect(input.data.message.base64).toBe("AAAA");
+    expect(JSON.parse(deliveryBody(input)).data.message.base64).toBe("AAAA");
+  });
+
+  // The stored data is spliced into the body unparsed: it must read back as what one
+  // JSON.stringify of the whole body gives, whatever the text holds.
+  it.each([
+    [{ key: { id: "é\u2028\"q\"" }, message: { conversation: "line\nbreak 🎉 \\ </script>" }, n: [1.5, -0, 1e21, null] }],
+    [{ message: { conversation: 'says "base64" but has none' } }],
+    [null],
+    [[{ base64: "top-level array, not message.base64" }]],
+  ])("the body with spliced data equals one JSON.stringify: %j", (value) => {
+    for (const includeBase64 of [true, false]) {
+      const body = deliveryBody({ ...input, dataJson: JSON.stringify(value), includeBase64, sequence: 7, apikey: "T" });
+      expect(body).toBe(JSON.stringify({
+        event: input.event, instance: input.instanceName, data: value, destination: input.destination, date_time: input.dateTime,
+        sender: input.sender, server_url: input.serverUrl, apikey: "T", sequence: 7,
+      }));
+    }
   });
 
   it.each([[null], [[1, 2]], ["text"], [{ message: null }], [{ key: 1 }]])("leaves data without message.base64 alone: %j", (data) => {

@@ -127,14 +127,14 @@ async function recordGroup(env: Env, config: Config, group: BatchSettlement, con
 export async function processDeliveryBatch(env: Env, config: Config, deps: ConsumerDeps, ids: string[], leaseMs: number): Promise<Map<string, MessageAction>> {
   const now = deps.now();
   const lockedUntil = now + leaseMs;
-  const { contexts, claimed } = await claimAndLoadDeliveries(env.DB, ids, now, now + EARLY_TOLERANCE_MS, lockedUntil);
+  const { contexts, claimed, unclaimed } = await claimAndLoadDeliveries(env.DB, ids, now, now + EARLY_TOLERANCE_MS, lockedUntil);
   const loaded = deps.now();
   const actions = new Map<string, MessageAction>();
   const toSend: DeliveryContext[] = [];
   for (const id of ids) {
     const ctx = contexts.get(id);
     if (ctx && claimed.has(id)) toSend.push(ctx);
-    else actions.set(id, unclaimedAction(ctx, now));
+    else actions.set(id, unclaimedAction(unclaimed.get(id), now));
   }
   const recorder = new OutcomeRecorder((group) => recordGroup(env, config, group, contexts), deps.now);
   const send: SendContext = { config, deps, lockedUntil, recorder, actions };

@@ -56,7 +56,7 @@ export async function prepareRequest(ctx: DeliveryContext, config: Config, nowMs
   if (!check.ok) return { ok: false, reason: `webhook URL refused: ${check.reason}` };
   const exposeToken = config.exposeInFetchInstances && ctx.instance !== undefined;
   const body = deliveryBody({
-    event, instanceName: ctx.event.instanceName, data: JSON.parse(ctx.event.data), dateTime: ctx.event.dateTime,
+    event, instanceName: ctx.event.instanceName, dataJson: ctx.event.data, dateTime: ctx.event.dateTime,
     sender: ctx.event.sender, destination: url, serverUrl: config.serverUrl,
     apikey: exposeToken ? ctx.instance?.token : undefined, includeBase64: target.includeBase64, sequence: ctx.event.sequence,
   });
@@ -72,9 +72,15 @@ export interface CallResult {
   responseBody: string | null;
 }
 
-/** Reads at most `limit` bytes and cancels the rest, so the connection is always released. */
+/**
+ * Reads at most `limit` bytes and cancels the rest, so the connection is always released. A body
+ * that declares a length within the limit (most webhook answers: "ok", "{}") is read whole in one
+ * call instead of chunk by chunk, which the consumer would otherwise pay per delivery.
+ */
 async function readSnippet(response: Response, limit: number): Promise<string> {
   if (!response.body) return "";
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (Number.isInteger(declared) && declared >= 0 && declared <= limit) return (await response.text()).slice(0, limit);
   const reader = response.body.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;

@@ -2,7 +2,7 @@
 // lease lasts, and what an attempt's outcome means for the delivery row and the queue message.
 // Pure: no I/O, no clock (callers pass `now`).
 import type { Config } from "../env.ts";
-import type { DeliveryContext, SettledAttempt } from "../storage/deliveries.ts";
+import type { SettledAttempt, UnclaimedState } from "../storage/deliveries.ts";
 import { MAX_QUEUE_DELAY_SECONDS, queueDelayUntil, type Outcome } from "./policy.ts";
 
 export type MessageAction = { action: "ack" } | { action: "retry"; delaySeconds: number };
@@ -64,9 +64,9 @@ export function errorRetrySeconds(leaseMs: number): number {
  * What to do with a message whose delivery this batch did not claim: gone or finished → ack;
  * not due yet → come back when due; due but leased by another consumer → ack (that one sends).
  */
-export function unclaimedAction(ctx: DeliveryContext | undefined, now: number): MessageAction {
-  if (!ctx || ctx.delivery.status !== "pending") return ACK;
-  if (ctx.delivery.nextAttemptAt > now + EARLY_TOLERANCE_MS) return { action: "retry", delaySeconds: queueDelayUntil(ctx.delivery.nextAttemptAt, now) };
+export function unclaimedAction(state: UnclaimedState | undefined, now: number): MessageAction {
+  if (!state || state.status !== "pending") return ACK;
+  if (state.nextAttemptAt > now + EARLY_TOLERANCE_MS) return { action: "retry", delaySeconds: queueDelayUntil(state.nextAttemptAt, now) };
   return ACK;
 }
 

@@ -29,40 +29,59 @@ export interface DeliveryContext {
 /** Nobody holds the lease (a consumer sets locked_until while it sends). */
 const unleased = (now: number) => or(isNull(deliveries.lockedUntil), lte(deliveries.lockedUntil, now));
 
+/** What an unclaimed delivery's message needs to know: finished, or due later. */
+export type UnclaimedState = Pick<DeliveryRow, "status" | "nextAttemptAt">;
+
 export interface ClaimedContexts {
-  /** Every requested delivery that still exists, by id. */
+  /** The context of every delivery this call leased, by id. */
   contexts: Map<string, DeliveryContext>;
   /** The ids this call leased: pending, due by `dueBefore`, and not leased by someone else. */
   claimed: Set<string>;
+  /** The state of every other requested delivery that still exists (a missing id is gone). */
+  unclaimed: Map<string, UnclaimedState>;
 }
 
 /**
  * Leases the due, unleased pending deliveries among `ids` until `lockedUntil` (one UPDATE …
- * RETURNING), then loads the context of every id (one join): two statements per queue batch.
+ * RETURNING), then loads the context of the leased ones (one join) and, only if some were not
+ * leased (the sweep's copies, finished or not yet due), their state: two or three statements per
+ * queue batch. Only what will be sent is joined with its event, instance and webhook.
  */
 export async function claimAndLoadDeliveries(d1: D1Database, ids: string[], now: number, dueBefore: number, lockedUntil: number): Promise<ClaimedContexts> {
   const db = getDb(d1);
-  const list = jsonList([...new Set(ids)]);
+  const distinct = [...new Set(ids)];
   // Claim first, then load: the context read after the claim is the state this lease protects.
   // (Not one db.batch: drizzle maps a joined select in a D1 batch by column name, and the
   // joined tables share names like `id`.)
   const claimedRows = await db
     .update(deliveries)
     .set({ lockedUntil })
-    .where(and(inArray(deliveries.id, list), eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, dueBefore), unleased(now), notHeldByEarlier()))
+    .where(and(inArray(deliveries.id, jsonList(distinct)), eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, dueBefore), unleased(now), notHeldByEarlier()))
     .returning({ id: deliveries.id });
-  const rows = await db
-    .select({ delivery: deliveries, event: webhookEvents, instance: instances, webhook: webhooks })
-    .from(deliveries)
-    .innerJoin(webhookEvents, eq(webhookEvents.id, deliveries.eventId))
-    .leftJoin(instances, eq(instances.id, deliveries.instanceId))
-    .leftJoin(webhooks, and(eq(webhooks.instanceId, deliveries.instanceId), eq(webhooks.id, deliveries.webhookId)))
-    .where(inArray(deliveries.id, list));
+  const claimed = new Set(claimedRows.map((r) => r.id));
   const contexts = new Map<string, DeliveryContext>();
-  for (const row of rows) {
-    contexts.set(row.delivery.id, { delivery: row.delivery, event: row.event, instance: row.instance ?? undefined, webhook: row.webhook ?? undefined });
+  if (claimed.size) {
+    const rows = await db
+      .select({ delivery: deliveries, event: webhookEvents, instance: instances, webhook: webhooks })
+      .from(deliveries)
+      .innerJoin(webhookEvents, eq(webhookEvents.id, deliveries.eventId))
+      .leftJoin(instances, eq(instances.id, deliveries.instanceId))
+      .leftJoin(webhooks, and(eq(webhooks.instanceId, deliveries.instanceId), eq(webhooks.id, deliveries.webhookId)))
+      .where(inArray(deliveries.id, jsonList([...claimed])));
+    for (const row of rows) {
+      contexts.set(row.delivery.id, { delivery: row.delivery, event: row.event, instance: row.instance ?? undefined, webhook: row.webhook ?? undefined });
+    }
   }
-  return { contexts, claimed: new Set(claimedRows.map((r) => r.id)) };
+  const others = distinct.filter((id) => !claimed.has(id));
+  const unclaimed = new Map<string, UnclaimedState>();
+  if (others.length) {
+    const rows = await db
+      .select({ id: deliveries.id, status: deliveries.status, nextAttemptAt: deliveries.nextAttemptAt })
+      .from(deliveries)
+      .where(inArray(deliveries.id, jsonList(others)));
+    for (const { id, ...state } of rows) unclaimed.set(id, state);
+  }
+  return { contexts, claimed, unclaimed };
 }
 
 /** One attempt of one delivery and the delivery's state after it. */

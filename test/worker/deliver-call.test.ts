@@ -1,0 +1,60 @@
+// One webhook call (worker/delivery/deliver.ts callWebhook): the response's first bytes kept for the
+// attempt log, whether the body declares its length (read in one call) or streams without one
+// (read chunk by chunk, the rest cancelled), and status / Retry-After / errors passed on.
+import { describe, expect, it } from "vitest";
+import { callWebhook, RESPONSE_SNIPPET_BYTES, type FetchFn } from "../../worker/delivery/deliver.ts";
+
+const request = { url: "https://receiver.example/hook", body: "{}", headers: { "content-type": "application/json" } };
+const clock = () => 1_000;
+const answering = (response: () => Response): FetchFn => async () => response();
+
+/** A body of `chunks` pieces of `size` bytes each, with no declared length; counts the pieces pulled. */
+function streamed(chunks: number, size: number) {
+  const state = { pulled: 0, cancelled: false };
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (state.pulled === chunks) return controller.close();
+      state.pulled += 1;
+      controller.enqueue(new Uint8Array(size).fill(0x61 + state.pulled));
+    },
+    cancel() {
+      state.cancelled = true;
+    },
+  });
+  return { body, state };
+}
+
+describe("callWebhook's response snippet", () => {
+  it("keeps a short body that declares its length, with the status and Retry-After", async () => {
+    const call = await callWebhook(answering(() => new Response("busy", { status: 503, headers: { "content-length": "4", "retry-after": "30" } })), request, 5_000, clock);
+    expect(call).toEqual({ result: { kind: "response", status: 503, retryAfter: "30" }, latencyMs: 0, responseBody: "busy" });
+  });
+
+  it("cuts a long body that declares its length at the snippet size", async () => {
+    const text = "x".repeat(RESPONSE_SNIPPET_BYTES * 3);
+    const call = await callWebhook(answering(() => new Response(text, { headers: { "content-length": String(text.length) } })), request, 5_000, clock);
+    expect(call.responseBody).toBe("x".repeat(RESPONSE_SNIPPET_BYTES));
+  });
+
+  it("reads a body without a declared length only up to the snippet size and cancels the rest", async () => {
+    const { body, state } = streamed(10, 600);
+    const call = await callWebhook(answering(() => new Response(body)), request, 5_000, clock);
+    expect(call.responseBody).toBe("b".repeat(600) + "c".repeat(RESPONSE_SNIPPET_BYTES - 600));
+    expect(state.pulled).toBeLessThan(10);
+    expect(state.cancelled).toBe(true);
+  });
+
+  it("keeps no snippet for an empty body", async () => {
+    const call = await callWebhook(answering(() => new Response(null, { status: 204 })), request, 5_000, clock);
+    expect(call).toMatchObject({ result: { kind: "response", status: 204 }, responseBody: null });
+    const declaredEmpty = await callWebhook(answering(() => new Response("", { headers: { "content-length": "0" } })), request, 5_000, clock);
+    expect(declaredEmpty.responseBody).toBeNull();
+  });
+
+  it("turns a failed fetch into a network error", async () => {
+    const call = await callWebhook(async () => {
+      throw new TypeError("connection refused");
+    }, request, 5_000, clock);
+    expect(call.result).toEqual({ kind: "network-error", error: "network error: connection refused" });
+  });
+});
