@@ -11,7 +11,7 @@ import { startReceiver } from "../lib/receiver.ts";
 import { describeResources, sampleResources, type ResourceSample } from "../lib/proc-stats.ts";
 import { formatReport, targetsMet } from "./report.ts";
 import { triggerScheduled } from "../lib/wrangler.ts";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { callApi } from "../lib/api.ts";
 import { formatUsage, readUsage, workerdCpuMs } from "./usage.ts";
 
@@ -22,8 +22,18 @@ const PRUNE_IDLE_ROWS = 5;
 
 const usage = `npm run bench -- [--events 100000] [--rate 200] [--seconds 30] [--batch 100]
   [--concurrency 4] [--relay-sockets 4] [--queue-batch N (max_batch_size override)] [--var KEY=VALUE ...]
-  [--cron-seconds 5 (0: never fire the scheduled handler)] [--max-minutes 30] [--skip-relay] [--skip-worker-relay]
+  [--cron-seconds 5 (0: never fire the scheduled handler)] [--max-minutes 30] [--skip-relay] [--skip-worker-relay] [--state-on-disk]
+  --state-on-disk keeps the worker's local D1 on disk instead of in /dev/shm (see STATE_DIR).
   --skip-relay skips both baselines; --skip-worker-relay only the relay run as a Worker in the local runtime.`;
+
+/**
+ * The worker's directory, local D1 included, goes to tmpfs when there is one. Locally D1's SQLite
+ * runs on the worker's one workerd thread, and its fsyncs wait for the disk there: on the
+ * development machine one fsync held every request for up to 0.74 s (`perf` sched_switch stacks
+ * in ext4_sync_file, BENCHMARKS.md). Production D1 does not write on the Worker's thread, so the
+ * bench measures l2msg without that wait; `--state-on-disk` measures it with.
+ */
+const STATE_DIR = "/dev/shm";
 
 /** The sweep re-enqueues pending deliveries this long past due (production default 120 s); --var wins. */
 const BENCH_VARS = { WEBHOOK_SWEEP_GRACE_SECONDS: "5" };
@@ -43,6 +53,7 @@ function options() {
       var: { type: "string", multiple: true, default: [] },
       "skip-relay": { type: "boolean", default: false },
       "skip-worker-relay": { type: "boolean", default: false },
+      "state-on-disk": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -62,6 +73,7 @@ function options() {
     events: int("events"), rate: int("rate"), seconds: int("seconds"), batch: int("batch"),
     concurrency: int("concurrency"), relaySockets: int("relay-sockets"), maxMinutes: int("max-minutes"),
     vars, skipRelay: values["skip-relay"] as boolean, skipWorkerRelay: values["skip-worker-relay"] as boolean, cronSeconds,
+    stateDir: values["state-on-disk"] || !existsSync(STATE_DIR) ? undefined : STATE_DIR,
     queueBatch: values["queue-batch"] ? int("queue-batch") : undefined,
   };
 }
@@ -167,7 +179,7 @@ async function main(): Promise<number> {
   console.log(`bench run ${run}: ${opts.events} events, latency at ${opts.rate}/s for ${opts.seconds}s, batch ${opts.batch} x ${opts.concurrency}`);
 
   const receiver = await startReceiver();
-  const worker = await startLocalWorker({ label: "bench", vars: opts.vars, config: { queueBatchSize: opts.queueBatch, withoutConsole: true } });
+  const worker = await startLocalWorker({ label: "bench", vars: opts.vars, config: { queueBatchSize: opts.queueBatch, withoutConsole: true }, baseDir: opts.stateDir });
   let l2msg: WorkloadResult, relay: WorkloadResult | undefined, workerRelay: WorkloadResult | undefined;
   let phases: BurstPhases | undefined;
   let before: ResourceSample, after: ResourceSample;

@@ -46,10 +46,12 @@ export interface LocalWorkerOptions {
   testScheduled?: boolean;
   config?: ConfigOverrides;
   label: string;
+  /** Where the worker's directory (bundle, local D1 and queue state, log) is made; the OS temp dir by default. */
+  baseDir?: string;
 }
 
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
-  const dir = mkdtempSync(join(tmpdir(), `l2msg-${options.label}-`));
+  const dir = mkdtempSync(join(options.baseDir ?? tmpdir(), `l2msg-${options.label}-`));
   const persistTo = join(dir, "state");
   const script = await buildWorkerSnapshot(join(dir, "build"));
   const config = join(dir, "wrangler.toml");

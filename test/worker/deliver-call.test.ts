@@ -1,6 +1,7 @@
 // One webhook call (worker/delivery/deliver.ts callWebhook): the response's first bytes kept for the
 // attempt log, whether the body declares its length (read in one call) or streams without one
-// (read chunk by chunk, the rest cancelled), and status / Retry-After / errors passed on.
+// (read chunk by chunk, the rest cancelled), status / Retry-After / errors passed on, and the
+// timeout: a hanging call is aborted, a finished one leaves no timer behind.
 import { describe, expect, it } from "vitest";
 import { callWebhook, RESPONSE_SNIPPET_BYTES, type FetchFn } from "../../worker/delivery/deliver.ts";
 
@@ -49,6 +50,28 @@ describe("callWebhook's response snippet", () => {
     expect(call).toMatchObject({ result: { kind: "response", status: 204 }, responseBody: null });
     const declaredEmpty = await callWebhook(answering(() => new Response("", { headers: { "content-length": "0" } })), request, 5_000, clock);
     expect(declaredEmpty.responseBody).toBeNull();
+  });
+
+  it("aborts a call that outlasts the timeout", async () => {
+    let signal: AbortSignal | undefined;
+    const hanging: FetchFn = (_url, init) => new Promise((_resolve, reject) => {
+      signal = init.signal ?? undefined;
+      signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+    });
+    const call = await callWebhook(hanging, request, 30, clock);
+    expect(call.result).toEqual({ kind: "network-error", error: "timeout after 30 ms" });
+    expect(signal?.aborted).toBe(true);
+  });
+
+  it("leaves the signal of a call that answered in time unaborted after the timeout has passed", async () => {
+    let signal: AbortSignal | undefined;
+    const quick: FetchFn = async (_url, init) => {
+      signal = init.signal ?? undefined;
+      return new Response("ok", { headers: { "content-length": "2" } });
+    };
+    await callWebhook(quick, request, 20, clock);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(signal?.aborted).toBe(false);
   });
 
   it("turns a failed fetch into a network error", async () => {

@@ -109,12 +109,20 @@ function describeError(error: unknown, timeoutMs: number): string {
   return `network error: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
 }
 
-/** One POST with a timeout; redirects are not followed (a redirect is retried like any non-2xx). */
+/**
+ * One POST with a timeout (the call and reading the snippet); redirects are not followed (a
+ * redirect is retried like any non-2xx). The timer is cleared as soon as the call is done:
+ * `AbortSignal.timeout` would keep each request, its headers included, alive for the whole
+ * timeout, and a consumer sending ~1,000 a second then carried ~10,000 of them into the old
+ * generation, whose collection held the worker for 0.3–0.7 s (BENCHMARKS.md).
+ */
 export async function callWebhook(fetchFn: FetchFn, request: PreparedRequest, timeoutMs: number, now: () => number): Promise<CallResult> {
   const started = now();
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
     const response = await fetchFn(request.url, {
-      method: "POST", headers: request.headers, body: request.body, redirect: "manual", signal: AbortSignal.timeout(timeoutMs),
+      method: "POST", headers: request.headers, body: request.body, redirect: "manual", signal: controller.signal,
     });
     const latencyMs = Math.max(0, now() - started);
     const snippet = await readSnippet(response, RESPONSE_SNIPPET_BYTES).catch(() => "");
@@ -122,5 +130,7 @@ export async function callWebhook(fetchFn: FetchFn, request: PreparedRequest, ti
     return { result, latencyMs, responseBody: snippet || null };
   } catch (error) {
     return { result: { kind: "network-error", error: describeError(error, timeoutMs) }, latencyMs: Math.max(0, now() - started), responseBody: null };
+  } finally {
+    clearTimeout(timer);
   }
 }
