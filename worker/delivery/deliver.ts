@@ -113,8 +113,8 @@ function describeError(error: unknown, timeoutMs: number): string {
  * One POST with a timeout (the call and reading the snippet); redirects are not followed (a
  * redirect is retried like any non-2xx). The timer is cleared as soon as the call is done:
  * `AbortSignal.timeout` would keep each request, its headers included, alive for the whole
- * timeout, and a consumer sending ~1,000 a second then carried ~10,000 of them into the old
- * generation, whose collection held the worker for 0.3–0.7 s (BENCHMARKS.md).
+ * timeout: ~10,000 of them for a consumer sending ~1,000 a second with the 10 s default, all
+ * collected in the old generation.
  */
 export async function callWebhook(fetchFn: FetchFn, request: PreparedRequest, timeoutMs: number, now: () => number): Promise<CallResult> {
   const started = now();
