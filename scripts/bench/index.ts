@@ -11,7 +11,8 @@ import { startReceiver } from "../lib/receiver.ts";
 import { describeResources, sampleResources, type ResourceSample } from "../lib/proc-stats.ts";
 import { formatReport, targetsMet } from "./report.ts";
 import { triggerScheduled } from "../lib/wrangler.ts";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { workerLogLines, type WorkerLogLine } from "../lib/worker-log.ts";
 import { callApi } from "../lib/api.ts";
 import { formatUsage, readUsage, workerdCpuMs } from "./usage.ts";
 
@@ -105,27 +106,14 @@ function startCron(worker: LocalWorker, seconds: number) {
 
 /** What the worker log says about the queue: sends Miniflare refused, and sweep re-enqueues. */
 function queueLogSummary(logFile: string): { enqueueFailedLines: number; enqueueFailedIds: number; sweepRuns: number; sweepEnqueued: number } {
-  const out = { enqueueFailedLines: 0, enqueueFailedIds: 0, sweepRuns: 0, sweepEnqueued: 0 };
-  let text = "";
-  try {
-    text = readFileSync(logFile, "utf8");
-  } catch {
-    return out;
-  }
-  for (const line of text.split("\n")) {
-    // Our JSON log lines; wrangler wraps warnings in a coloured "▲ [WARNING]" frame.
-    const json = /\{"level".*\}/.exec(line)?.[0];
-    if (!json) continue;
-    let entry: { msg?: string; count?: number; enqueued?: number };
-    try {
-      entry = JSON.parse(json) as typeof entry;
-    } catch {
-      continue;
-    }
-    if (entry.msg === "delivery_enqueue_failed") [out.enqueueFailedLines, out.enqueueFailedIds] = [out.enqueueFailedLines + 1, out.enqueueFailedIds + (entry.count ?? 0)];
-    if (entry.msg === "stuck_deliveries_requeued") [out.sweepRuns, out.sweepEnqueued] = [out.sweepRuns + 1, out.sweepEnqueued + (entry.enqueued ?? 0)];
-  }
-  return out;
+  const failed = workerLogLines<WorkerLogLine & { count?: number }>(logFile, "delivery_enqueue_failed");
+  const swept = workerLogLines<WorkerLogLine & { enqueued?: number }>(logFile, "stuck_deliveries_requeued");
+  return {
+    enqueueFailedLines: failed.length,
+    enqueueFailedIds: failed.reduce((n, l) => n + (l.count ?? 0), 0),
+    sweepRuns: swept.length,
+    sweepEnqueued: swept.reduce((n, l) => n + (l.enqueued ?? 0), 0),
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 // The burst in two phases, from the worker's own log lines: while ingest runs (locally the consumer
 // shares ingest's one workerd thread and gets little of it) and after the last burst batch was
 // accepted (the consumer alone). The second rate is the consumer's own speed on this runtime.
-import { readFileSync } from "node:fs";
+import { workerLogLines, type WorkerLogLine } from "../lib/worker-log.ts";
 
 export interface BurstPhases {
   ingestSeconds: number;
@@ -10,28 +10,13 @@ export interface BurstPhases {
   deliveryOnlyPerSec: number;
 }
 
-interface Line { msg?: string; time?: string; claimed?: number }
-
-function logLines(logFile: string): Line[] {
-  const lines: Line[] = [];
-  for (const text of readFileSync(logFile, "utf8").split("\n")) {
-    const json = /\{"level".*\}/.exec(text)?.[0];
-    if (!json) continue;
-    try {
-      lines.push(JSON.parse(json) as Line);
-    } catch {
-      // a line that only looks like ours
-    }
-  }
-  return lines;
-}
+type Line = WorkerLogLine & { claimed?: number };
 
 /** `burstBatches`: how many ingest requests the burst made (its lines come first). Undefined when the log has too few. */
 export function burstPhases(logFile: string, burstBatches: number): BurstPhases | undefined {
-  const lines = logLines(logFile);
   const at = (l: Line) => Date.parse(l.time ?? "");
-  const ingest = lines.filter((l) => l.msg === "ingest_batch").map(at);
-  const batches = lines.filter((l) => l.msg === "delivery_batch");
+  const ingest = workerLogLines<Line>(logFile, "ingest_batch").map(at);
+  const batches = workerLogLines<Line>(logFile, "delivery_batch");
   if (ingest.length < burstBatches || !batches.length) return undefined;
   const [start, end] = [ingest[0] as number, ingest[burstBatches - 1] as number];
   const latencyStart = ingest[burstBatches] ?? Infinity;

@@ -3,6 +3,7 @@
 // workerd CPU time from /proc, and the cost per million events at Cloudflare's list prices.
 // Prices: BENCHMARKS.md (Cost) cites the pages; update both together.
 import { readFileSync } from "node:fs";
+import { workerLogLines, type WorkerLogLine } from "../lib/worker-log.ts";
 import { readdirSync } from "node:fs";
 
 /** Marginal list prices (USD) beyond the Workers Paid plan's included amounts. */
@@ -45,22 +46,7 @@ function stageOf(line: UsageLine): Stage {
 /** Sums the worker log's `usage` lines per stage. */
 export function readUsage(logFile: string): UsageByStage {
   const out: UsageByStage = { ingest: empty(), queue: empty(), housekeeping: empty(), other: empty() };
-  let text = "";
-  try {
-    text = readFileSync(logFile, "utf8");
-  } catch {
-    return out;
-  }
-  for (const raw of text.split("\n")) {
-    if (!raw.includes('"msg":"usage"')) continue;
-    const json = /\{"level".*\}/.exec(raw)?.[0];
-    if (!json) continue;
-    let line: UsageLine;
-    try {
-      line = JSON.parse(json) as UsageLine;
-    } catch {
-      continue;
-    }
+  for (const line of workerLogLines<UsageLine & WorkerLogLine>(logFile, "usage")) {
     const s = out[stageOf(line)];
     s.invocations += 1;
     s.rowsRead += line.d1RowsRead ?? 0;

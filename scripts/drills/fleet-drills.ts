@@ -62,36 +62,42 @@ function result(name: string, started: number, sent: string[], fleet: Fleet, not
   };
 }
 
-export async function connectorFailover(): Promise<DrillResult> {
+/**
+ * One fleet drill on its own fleet: `body` fills `run.sent` and `run.notes` and returns a failure,
+ * if any (a throw is one too); the result is read before the fleet is closed, which happens whatever.
+ */
+async function fleetDrill(name: string, label: string, body: (fleet: Fleet, run: { sent: string[]; notes: string[] }) => Promise<string | undefined>): Promise<DrillResult> {
   const started = Date.now();
-  const fleet = await startFleet("drill-failover", CONNECTORS);
-  const notes: string[] = [];
-  let sent: string[] = [];
+  const fleet = await startFleet(label, CONNECTORS);
+  const run = { sent: [] as string[], notes: [] as string[] };
   let failure: string | undefined;
   try {
-    const outcome = await runFailover(fleet, 6);
-    const rtt = await fleet.roundTrips(outcome.moved[0]!, 50);
-    notes.push(`command round trip (GET connectionState: worker → hub → socket → connector → signed answer) p50 ${rtt.command.p50} ms, p95 ${rtt.command.p95} ms; the same worker without a command (GET settings/find, D1 only) p50 ${rtt.d1Only.p50} ms, p95 ${rtt.d1Only.p95} ms`);
-    sent = outcome.sent;
-    const sorted = [...outcome.failoverMs].sort((a, b) => a - b);
-    notes.push(`SIGKILLed ${outcome.victim} (${outcome.moved.length} of 6 instances); kill → open elsewhere without a QR: median ${percentile(sorted, 50)} ms, max ${sorted.at(-1)} ms (bound ${FAILOVER_BOUND_MS} ms)`);
-    if ((sorted.at(-1) ?? 0) > FAILOVER_BOUND_MS) failure = `an instance took ${sorted.at(-1)} ms to open elsewhere`;
+    failure = await body(fleet, run);
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
   }
-  const drill = result("connector-failover", started, sent, fleet, notes, failure);
-  await fleet.close();
-  return drill;
+  try {
+    return result(name, started, run.sent, fleet, run.notes, failure);
+  } finally {
+    await fleet.close();
+  }
+}
+
+export function connectorFailover(): Promise<DrillResult> {
+  return fleetDrill("connector-failover", "drill-failover", async (fleet, { sent, notes }) => {
+    const outcome = await runFailover(fleet, 6);
+    const rtt = await fleet.roundTrips(outcome.moved[0]!, 50);
+    notes.push(`command round trip (GET connectionState: worker → hub → socket → connector → signed answer) p50 ${rtt.command.p50} ms, p95 ${rtt.command.p95} ms; the same worker without a command (GET settings/find, D1 only) p50 ${rtt.d1Only.p50} ms, p95 ${rtt.d1Only.p95} ms`);
+    sent.push(...outcome.sent);
+    const sorted = [...outcome.failoverMs].sort((a, b) => a - b);
+    notes.push(`SIGKILLed ${outcome.victim} (${outcome.moved.length} of 6 instances); kill → open elsewhere without a QR: median ${percentile(sorted, 50)} ms, max ${sorted.at(-1)} ms (bound ${FAILOVER_BOUND_MS} ms)`);
+    return (sorted.at(-1) ?? 0) > FAILOVER_BOUND_MS ? `an instance took ${sorted.at(-1)} ms to open elsewhere` : undefined;
+  });
 }
 
 /** SIGTERM while inbound messages keep arriving: the drain hands the instances on and none is lost. */
-export async function connectorDrain(): Promise<DrillResult> {
-  const started = Date.now();
-  const fleet = await startFleet("drill-drain", CONNECTORS);
-  const notes: string[] = [];
-  const sent: string[] = [];
-  let failure: string | undefined;
-  try {
+export function connectorDrain(): Promise<DrillResult> {
+  return fleetDrill("connector-drain", "drill-drain", async (fleet, { sent, notes }) => {
     const paired = await fleet.pair(6, "drain");
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const victim = busiest(await fleet.owners(), CONNECTORS);
@@ -113,10 +119,6 @@ export async function connectorDrain(): Promise<DrillResult> {
     await stream;
     await fleet.receiver.waitForEvents(sent.length, 60_000, 20_000);
     notes.push(`SIGTERM to ${victim.id} while ${targets.length} instance(s) received messages; open elsewhere after max ${Math.max(...moveMs)} ms`);
-  } catch (error) {
-    failure = error instanceof Error ? error.message : String(error);
-  }
-  const drill = result("connector-drain", started, sent, fleet, notes, failure);
-  await fleet.close();
-  return drill;
+    return undefined;
+  });
 }

@@ -2,10 +2,11 @@
 // fired every few seconds. The local database file must stay under the budget + 10 %, the
 // budget must prune only succeeded deliveries, and every event must be delivered
 // (docs/delivery.md#retention).
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { postBatch, textMessageEvent } from "../lib/ingest-client.ts";
 import { triggerScheduled } from "../lib/wrangler.ts";
+import { workerLogLines, type WorkerLogLine } from "../lib/worker-log.ts";
 import { INSTANCE, sleep, withDrill, type DrillContext, type DrillResult } from "./harness.ts";
 
 const BUDGET_MB = 8;
@@ -57,11 +58,8 @@ function databaseFileBytes(dir: string): { file: number; wal: number } {
 /** Sums the `housekeeping` log lines: what the budget pruned, by status. */
 function budgetPrunes(logFile: string): { succeeded: number; failed: number; pending: number; runs: number } {
   const out = { succeeded: 0, failed: 0, pending: 0, runs: 0 };
-  for (const line of readFileSync(logFile, "utf8").split("\n")) {
-    if (!line.includes('"msg":"housekeeping"')) continue;
-    const json = /\{"level".*\}/.exec(line)?.[0];
-    if (!json) continue;
-    const entry = JSON.parse(json) as { forBudget?: { succeeded: number; failed: number; pending: number } };
+  type HousekeepingLine = WorkerLogLine & { forBudget?: { succeeded: number; failed: number; pending: number } };
+  for (const entry of workerLogLines<HousekeepingLine>(logFile, "housekeeping")) {
     out.runs += 1;
     out.succeeded += entry.forBudget?.succeeded ?? 0;
     out.failed += entry.forBudget?.failed ?? 0;

@@ -17,6 +17,14 @@ afterEach(async () => {
 
 const state = (instance: string, epoch: number) => ({ method: "GET" as const, path: `/v1/instances/${instance}`, instance, epoch, body: "" });
 
+/** Connects "sales" at epoch 1 through the fleet socket and opens its WhatsApp socket; resolves to the command's answer. */
+async function connectSales(harness: Harness) {
+  const connect = harness.fleet.send({ method: "POST", path: "/v1/instances/sales/connect", instance: "sales", epoch: 1, body: "{}" });
+  await waitFor(() => harness.sockets.sockets.length === 1, 2_000, "a socket");
+  openSocket(harness.sockets.sockets[0]!);
+  return connect;
+}
+
 describe("worker link", () => {
   it("dials with a signed upgrade, answers its assignments signed, and pings for the heartbeat", async () => {
     h = await startHarness({ deps: { linkTiming: { pingEveryMs: 20 } } });
@@ -80,10 +88,7 @@ describe("worker link", () => {
 
   it("an assignment list without an instance releases it: socket ended, no logout, credentials kept", async () => {
     h = await startHarness();
-    const connect = h.fleet.send({ method: "POST", path: "/v1/instances/sales/connect", instance: "sales", epoch: 1, body: "{}" });
-    await waitFor(() => h!.sockets.sockets.length === 1, 2_000, "a socket");
-    openSocket(h.sockets.sockets[0]!);
-    expect((await connect).status).toBe(200);
+    expect((await connectSales(h)).status).toBe(200);
     const released = await h.fleet.send({ method: "POST", path: FLEET_PATHS.assignments, instance: "", epoch: 0, body: JSON.stringify({ owned: [], leaseMs: 30_000 }) });
     expect(released).toEqual({ status: 200, body: { owned: [] }, check: "ok" });
     const sock = h.sockets.sockets[0]!;
@@ -94,10 +99,7 @@ describe("worker link", () => {
 
   it("a short drop (a deploy) reconnects with backoff and keeps every socket", async () => {
     h = await startHarness({ deps: { linkTiming: { reconnectBaseMs: 20, reconnectMaxMs: 50, lostAfterMs: 2_000 } } });
-    const connect = h.fleet.send({ method: "POST", path: "/v1/instances/sales/connect", instance: "sales", epoch: 1, body: "{}" });
-    await waitFor(() => h!.sockets.sockets.length === 1, 2_000, "a socket");
-    openSocket(h.sockets.sockets[0]!);
-    await connect;
+    await connectSales(h);
     h.fleet.state.owned = [{ instance: "sales", epoch: 1 }];
     h.fleet.dropAll();
     await waitFor(() => h!.fleet.state.connections === 2 && h!.connector.link.connected, 2_000, "reconnected");
@@ -107,10 +109,7 @@ describe("worker link", () => {
 
   it("lost for longer than lostAfterMs: every WhatsApp socket is stopped (no logout) before the lease could move it", async () => {
     h = await startHarness({ deps: { linkTiming: { reconnectBaseMs: 20, reconnectMaxMs: 50, lostAfterMs: 300 } } });
-    const connect = h.fleet.send({ method: "POST", path: "/v1/instances/sales/connect", instance: "sales", epoch: 1, body: "{}" });
-    await waitFor(() => h!.sockets.sockets.length === 1, 2_000, "a socket");
-    openSocket(h.sockets.sockets[0]!);
-    await connect;
+    await connectSales(h);
     // The worker stays unreachable: the stub refuses every new upgrade from now on.
     h.worker.server.removeAllListeners("upgrade");
     h.worker.server.on("upgrade", (_req, socket) => socket.end("HTTP/1.1 503 Service Unavailable\r\n\r\n"));
