@@ -4,7 +4,7 @@ import type { WorkloadResult } from "./workload.ts";
 import type { BurstPhases } from "./phases.ts";
 
 export const TARGETS = { ingestPerSec: 3_000, deliveredPerSec: 1_000, p99Ms: 250 };
-/** The capacity targets (docs/delivery.md#throughput): delivered against the node relay of the same run. */
+/** The capacity targets (docs/testing.md#benchmarks): delivered against the node relay of the same run. */
 export const RELATIVE_TARGETS = { ofRelay: 0.45, deliveredPerSec: 1_200, p99Ms: 250 };
 
 export function relativeTargetsMet(r: WorkloadResult, relay: WorkloadResult | undefined): boolean | undefined {
