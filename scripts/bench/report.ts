@@ -14,6 +14,17 @@ export function relativeTargetsMet(r: WorkloadResult, relay: WorkloadResult | un
     r.latency.p99 <= RELATIVE_TARGETS.p99Ms && t.lost + r.latency.lost === 0 && r.duplicateEvents === 0;
 }
 
+/**
+ * What the capacity targets ask of l2msg measured against the relay run as a Worker: the bare
+ * forward in the same runtime, on the same one thread, with no storage, queue or signature. A
+ * share near or above 1 cannot be reached by anything that also stores what it forwards.
+ */
+export function runtimeCeiling(relay: WorkloadResult | undefined, workerRelay: WorkloadResult | undefined): { neededPerSec: number; shareOfWorkerRelay: number } | undefined {
+  if (!relay || !workerRelay || workerRelay.throughput.deliveredPerSec <= 0) return undefined;
+  const neededPerSec = Math.max(RELATIVE_TARGETS.ofRelay * relay.throughput.deliveredPerSec, RELATIVE_TARGETS.deliveredPerSec);
+  return { neededPerSec, shareOfWorkerRelay: neededPerSec / workerRelay.throughput.deliveredPerSec };
+}
+
 const n0 = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "n/a");
 const ratio = (a: number, b: number | undefined) => (b && b > 0 ? `${(a / b).toFixed(2)}x` : "n/a");
 const mib = (kb: number) => `${Math.round(kb / 1024)} MiB`;
@@ -40,6 +51,14 @@ export interface ReportInput {
   phases?: BurstPhases;
   before: ResourceSample;
   after: ResourceSample;
+}
+
+function ceilingLine(relay: WorkloadResult | undefined, workerRelay: WorkloadResult | undefined): string {
+  const ceiling = runtimeCeiling(relay, workerRelay);
+  if (!ceiling || !workerRelay || !relay) return "this runtime's ceiling: n/a (needs both relay runs)";
+  const own = workerRelay.throughput.deliveredPerSec;
+  return `this runtime's ceiling: the relay as a Worker delivered ${n0(own)}/s (${ratio(own, relay.throughput.deliveredPerSec)} the node relay); ` +
+    `the capacity targets need ${n0(ceiling.neededPerSec)}/s from l2msg, ${ceiling.shareOfWorkerRelay.toFixed(2)}x what that bare forward reaches on the same thread`;
 }
 
 export function formatReport({ opts, l2msg, relay, workerRelay, phases, before, after }: ReportInput): string {
@@ -76,6 +95,7 @@ export function formatReport({ opts, l2msg, relay, workerRelay, phases, before, 
     `targets (ingest >= ${TARGETS.ingestPerSec}/s, delivered >= ${TARGETS.deliveredPerSec}/s, p99 <= ${TARGETS.p99Ms} ms, 0 lost, 0 duplicates, no fd growth): ${targetsMet(l2msg, before, after) ? "MET" : "NOT MET"}`,
     `capacity targets (delivered >= ${RELATIVE_TARGETS.ofRelay}x the node relay and >= ${RELATIVE_TARGETS.deliveredPerSec}/s, p99 <= ${RELATIVE_TARGETS.p99Ms} ms, 0 lost, 0 duplicates): ` +
       (relativeMet === undefined ? "n/a (no relay run)" : relativeMet ? "MET" : "NOT MET"),
+    ceilingLine(relay, workerRelay),
   ];
   return lines.join("\n");
 }

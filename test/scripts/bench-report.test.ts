@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { burstPhases } from "../../scripts/bench/phases.ts";
-import { relativeTargetsMet } from "../../scripts/bench/report.ts";
+import { relativeTargetsMet, runtimeCeiling } from "../../scripts/bench/report.ts";
 import type { WorkloadResult } from "../../scripts/bench/workload.ts";
 
 const line = (msg: string, secondsIn: number, extra: Record<string, unknown> = {}) =>
@@ -61,5 +61,30 @@ describe("relativeTargetsMet", () => {
 
   it("cannot be judged without a relay run", () => {
     expect(relativeTargetsMet(result(5_000, 1), undefined)).toBeUndefined();
+  });
+});
+
+describe("runtimeCeiling", () => {
+  const delivering = (deliveredPerSec: number): WorkloadResult => ({
+    throughput: { sent: 1000, accepted: 1000, ingestPerSec: 3000, deliveredPerSec, lost: 0, retries: 0, seconds: 1 },
+    latency: { sent: 100, p50: 1, p95: 1, p99: 1, max: 1, lost: 0 },
+    duplicateEvents: 0, duplicateWebhookIds: 0, distinctWebhookIds: 1000,
+  });
+
+  it("asks for 0.45x the node relay when that is above 1,200/s, as a share of the Worker relay", () => {
+    // 0.45 × 3,468 = 1,560.6/s, against a Worker relay of 1,940/s: 0.80 of it.
+    const c = runtimeCeiling(delivering(3_468), delivering(1_940))!;
+    expect(c.neededPerSec).toBeCloseTo(1_560.6, 5);
+    expect(c.shareOfWorkerRelay).toBeCloseTo(1_560.6 / 1_940, 10);
+  });
+
+  it("asks for 1,200/s when 0.45x the node relay is less", () => {
+    const c = runtimeCeiling(delivering(2_000), delivering(1_500))!;
+    expect(c).toEqual({ neededPerSec: 1_200, shareOfWorkerRelay: 0.8 });
+  });
+
+  it("needs both relay runs", () => {
+    expect(runtimeCeiling(undefined, delivering(1_940))).toBeUndefined();
+    expect(runtimeCeiling(delivering(3_468), undefined)).toBeUndefined();
   });
 });

@@ -2,10 +2,14 @@
 // in NEW follow-up messages (grouped, smallest delay) and the original is acked only after they
 // were sent; a failed follow-up send retries the original, and nothing is sent twice.
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { DeliveryJob } from "../../worker/env.ts";
 import { consumeDeadLetterBatch } from "../../worker/delivery/consumer.ts";
 import { enqueueDeliveries } from "../../worker/delivery/enqueue.ts";
+import { generateWebhookSecret } from "../../protocol/signing.ts";
+import { getDb } from "../../worker/storage/db.ts";
+import { webhooks } from "../../worker/storage/schema.ts";
 import {
   GLOBAL_VARS, consumeMessages, deliveriesOf, deliveryRow, deps, fakeReceiver, ingest, seedInstance, testEnv, upsertEvent,
 } from "./helpers/pipeline.ts";
@@ -169,5 +173,37 @@ describe("packed delivery messages", () => {
     expect(e.DELIVERY_QUEUE.messages.every((m) => m.deliveryIds.length === 100 && m.delaySeconds === 7)).toBe(true);
     expect(calls.length).toBeGreaterThan(1);
     expect(Math.max(...calls)).toBeLessThan(200_000);
+  });
+  it("one batch across instances and webhooks: each delivery goes to its own webhook, signed with its secret, with its instance's token", async () => {
+    // The consumer reads each instance and webhook once per batch (not joined per delivery): a
+    // mix-up between rows that share an id ("default") or an instance would show here.
+    const a = await seedInstance();
+    const b = await seedInstance();
+    const now = Date.now();
+    const second = { ...b.webhook!, id: "wh_second", url: `https://second.example/${b.name}`, secret: generateWebhookSecret(), createdAt: now, updatedAt: now };
+    await getDb(env.DB).insert(webhooks).values(second);
+    const e = testEnv({ AUTHENTICATION_EXPOSE_IN_FETCH_INSTANCES: "true" });
+    for (const instance of [a, b]) {
+      const res = await ingest(e, { connector: "c1", events: [upsertEvent(instance.name, "one"), upsertEvent(instance.name, "two")] });
+      expect(res.status).toBe(200);
+    }
+    const receiver = fakeReceiver(ok);
+    // Every id of both ingests in one consumer batch: 2 events for a (1 webhook), 2 for b (2 webhooks).
+    const result = await consumeMessages(e, asMessages(e.DELIVERY_QUEUE.messages), deps(receiver.fetch).consumerDeps);
+    expect(result.followUps).toEqual([]);
+    const expected = [
+      { url: a.webhook!.url, instance: a, secret: a.webhook!.secret },
+      { url: b.webhook!.url, instance: b, secret: b.webhook!.secret },
+      { url: second.url, instance: b, secret: second.secret },
+    ];
+    expect(receiver.received).toHaveLength(6);
+    for (const { url, instance, secret } of expected) {
+      const requests = receiver.received.filter((r) => r.url === url);
+      expect(requests).toHaveLength(2);
+      for (const req of requests) {
+        expect(JSON.parse(req.body)).toMatchObject({ instance: instance.name, apikey: instance.token });
+        expect(new Webhook(secret).verify(req.body, req.headers)).toBeTruthy();
+      }
+    }
   });
 });

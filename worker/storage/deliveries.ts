@@ -29,6 +29,38 @@ export interface DeliveryContext {
 /** Nobody holds the lease (a consumer sets locked_until while it sends). */
 const unleased = (now: number) => or(isNull(deliveries.lockedUntil), lte(deliveries.lockedUntil, now));
 
+/**
+ * The contexts of `ids`: each delivery joined with its event, and the instance and webhook rows
+ * read once each. A batch's hundreds of deliveries mostly share one instance and one webhook, so
+ * joining those per row made D1 read, marshal and map the same row (JSON columns parsed
+ * included) hundreds of times.
+ */
+async function loadContexts(db: Db, ids: string[]): Promise<Map<string, DeliveryContext>> {
+  const rows = await db
+    .select({ delivery: deliveries, event: webhookEvents })
+    .from(deliveries)
+    .innerJoin(webhookEvents, eq(webhookEvents.id, deliveries.eventId))
+    .where(inArray(deliveries.id, jsonList(ids)));
+  const instanceIds = [...new Set(rows.flatMap((r) => (r.delivery.instanceId ? [r.delivery.instanceId] : [])))];
+  const webhookIds = [...new Set(rows.flatMap((r) => (r.delivery.instanceId && r.delivery.webhookId ? [r.delivery.webhookId] : [])))];
+  const [instanceRows, webhookRows] = instanceIds.length
+    ? await db.batch([
+      db.select().from(instances).where(inArray(instances.id, jsonList(instanceIds))),
+      db.select().from(webhooks).where(and(inArray(webhooks.instanceId, jsonList(instanceIds)), inArray(webhooks.id, jsonList(webhookIds.length ? webhookIds : [""])))),
+    ])
+    : [[], []];
+  const instanceById = new Map(instanceRows.map((i) => [i.id, i]));
+  const webhookByKey = new Map(webhookRows.map((w) => [`${w.instanceId}\n${w.id}`, w]));
+  const contexts = new Map<string, DeliveryContext>();
+  for (const { delivery, event } of rows) {
+    const { instanceId, webhookId } = delivery;
+    const instance = instanceId ? instanceById.get(instanceId) : undefined;
+    const webhook = instanceId && webhookId ? webhookByKey.get(`${instanceId}\n${webhookId}`) : undefined;
+    contexts.set(delivery.id, { delivery, event, instance, webhook });
+  }
+  return contexts;
+}
+
 /** What an unclaimed delivery's message needs to know: finished, or due later. */
 export type UnclaimedState = Pick<DeliveryRow, "status" | "nextAttemptAt">;
 
@@ -59,19 +91,7 @@ export async function claimAndLoadDeliveries(d1: D1Database, ids: string[], now:
     .where(and(inArray(deliveries.id, jsonList(distinct)), eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, dueBefore), unleased(now), notHeldByEarlier()))
     .returning({ id: deliveries.id });
   const claimed = new Set(claimedRows.map((r) => r.id));
-  const contexts = new Map<string, DeliveryContext>();
-  if (claimed.size) {
-    const rows = await db
-      .select({ delivery: deliveries, event: webhookEvents, instance: instances, webhook: webhooks })
-      .from(deliveries)
-      .innerJoin(webhookEvents, eq(webhookEvents.id, deliveries.eventId))
-      .leftJoin(instances, eq(instances.id, deliveries.instanceId))
-      .leftJoin(webhooks, and(eq(webhooks.instanceId, deliveries.instanceId), eq(webhooks.id, deliveries.webhookId)))
-      .where(inArray(deliveries.id, jsonList([...claimed])));
-    for (const row of rows) {
-      contexts.set(row.delivery.id, { delivery: row.delivery, event: row.event, instance: row.instance ?? undefined, webhook: row.webhook ?? undefined });
-    }
-  }
+  const contexts = claimed.size ? await loadContexts(db, [...claimed]) : new Map<string, DeliveryContext>();
   const others = distinct.filter((id) => !claimed.has(id));
   const unclaimed = new Map<string, UnclaimedState>();
   if (others.length) {

@@ -40,6 +40,28 @@ function groupBySize<T>(items: readonly T[], limit: number): { grouped: string[]
   return { grouped, alone };
 }
 
+const namesByTable = new WeakMap<SQLiteTable, readonly (readonly [key: string, name: string])[]>();
+
+/** The table's [property, SQL column] pairs, worked out once per table (ingest inserts thousands of rows a second). */
+function columnNames(table: SQLiteTable): readonly (readonly [string, string])[] {
+  let names = namesByTable.get(table);
+  if (!names) {
+    names = Object.entries(getTableColumns(table)).map(([key, col]) => [key, col.name] as const);
+    namesByTable.set(table, names);
+  }
+  return names;
+}
+
+/** A row keyed by SQL column name, every column present (null when absent), booleans as 0/1. */
+function asSqlRow(row: Record<string, unknown>, names: readonly (readonly [string, string])[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, name] of names) {
+    const value = row[key];
+    out[name] = typeof value === "boolean" ? Number(value) : value ?? null;
+  }
+  return out;
+}
+
 /**
  * `INSERT INTO t SELECT json_extract(value, '$."col"')… FROM json_each(?)` statements for `rows`
  * (drizzle insert shapes). Every column is selected in table order, so a column absent from a
@@ -51,10 +73,7 @@ function groupBySize<T>(items: readonly T[], limit: number): { grouped: string[]
 export function insertJsonRows(db: Db, table: SQLiteTable, rows: readonly Record<string, unknown>[], limit = MAX_JSON_PARAM_CHARS, computed: Record<string, SQL> = {}): BatchItem<"sqlite">[] {
   if (!rows.length) return [];
   const columns = Object.entries(getTableColumns(table));
-  const asSqlRows = rows.map((row) => Object.fromEntries(columns.map(([key, col]) => {
-    const value = row[key];
-    return [col.name, typeof value === "boolean" ? Number(value) : value ?? null];
-  })));
+  const asSqlRows = rows.map((row) => asSqlRow(row, columnNames(table)));
   const { grouped, alone } = groupBySize(asSqlRows, limit);
   const extracts = sql.join(columns.map(([, col]) => computed[col.name] ?? sql.raw(`json_extract(value, '$."${col.name}"')`)), sql`, `);
   const statements: BatchItem<"sqlite">[] = grouped.map((json) => db.insert(table).select(sql`select ${extracts} from json_each(${json})`));
