@@ -1,9 +1,9 @@
 // The bench's second baseline: the bare relay of relay.ts as a Worker, run in the same local
 // runtime as l2msg (scripts/lib/dev-server.ts). It takes the same ingest batches and POSTs each
 // event straight to the receiver with no storage, queue, retry or signature, then answers 200.
-// Locally every Worker, D1 and the queue share one workerd thread, and each outbound fetch costs
-// that thread far more than a POST costs node: this relay is what the runtime itself can deliver,
-// the ceiling for l2msg on this machine (BENCHMARKS.md). Bench tooling only; never deployed.
+// Locally every Worker, D1 and the queue share one workerd thread: this relay is what the runtime
+// itself can deliver, the ceiling for l2msg on this machine (BENCHMARKS.md). Bench tooling only;
+// never deployed.
 import type { ConnectorEvent, IngestEnvelope } from "../../protocol/envelope.ts";
 
 interface RelayEnv {

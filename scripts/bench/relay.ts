@@ -60,9 +60,10 @@ export async function startRelay(receiverUrl: string, maxSockets: number): Promi
 
 /**
  * The same relay as a Worker in the local runtime (relay-worker.ts), started like l2msg's worker
- * (dev-server.ts, inspector off). `lanes`: POSTs in flight per ingest request.
+ * (dev-server.ts, inspector off). `lanes`: POSTs in flight per ingest request; `directOutbound`
+ * as for l2msg's worker (scripts/lib/cf-ip-hop.ts).
  */
-export async function startWorkerRelay(receiverUrl: string, lanes: number): Promise<Relay> {
+export async function startWorkerRelay(receiverUrl: string, lanes: number, directOutbound: boolean): Promise<Relay> {
   const dir = mkdtempSync(join(tmpdir(), "l2msg-bench-relay-"));
   const config = join(dir, "wrangler.toml");
   writeFileSync(config, [
@@ -72,7 +73,7 @@ export async function startWorkerRelay(receiverUrl: string, lanes: number): Prom
     "",
   ].join("\n"));
   const port = await sparePort();
-  const proc = startWorker({ config, port, vars: { RELAY_TARGET: receiverUrl, RELAY_LANES: String(lanes) }, logFile: join(dir, "relay.log") });
+  const proc = startWorker({ config, port, vars: { RELAY_TARGET: receiverUrl, RELAY_LANES: String(lanes) }, logFile: join(dir, "relay.log"), directOutbound });
   const baseUrl = `http://127.0.0.1:${port}`;
   const close = async () => {
     await proc.stop("SIGTERM");

@@ -9,12 +9,14 @@
 //
 //   node --import tsx scripts/lib/dev-server.ts --config wrangler.toml --port 8787
 //     [--persist-to DIR] [--var KEY:VALUE ...] [--test-scheduled] [--script bundle.js] [--log-level log]
+//     [--direct-outbound]   (the worker's fetches skip miniflare's local-only CF-Connecting-IP hop: cf-ip-hop.ts)
 //
 // Prints "Ready on http://127.0.0.1:PORT" once the worker answers; SIGTERM/SIGINT/SIGHUP dispose it.
 // Local only: 127.0.0.1, no Cloudflare account, no remote bindings.
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import type { unstable_startWorker } from "wrangler";
+import { skipCfConnectingIpHop } from "./cf-ip-hop.ts";
 
 // Offline and quiet even when started by hand (scripts/lib/wrangler.ts sets the same); set before
 // wrangler is loaded.
@@ -36,6 +38,7 @@ function options() {
       "test-scheduled": { type: "boolean", default: false },
       script: { type: "string" },
       "log-level": { type: "string", default: "log" },
+      "direct-outbound": { type: "boolean", default: false },
     },
   });
   const port = Number(values.port);
@@ -48,7 +51,7 @@ function options() {
     if (colon <= 0) throw new Error(`--var expects KEY:VALUE, got ${JSON.stringify(kv)}`);
     vars[kv.slice(0, colon)] = kv.slice(colon + 1);
   }
-  return { config: resolve(values.config), port, persistTo: values["persist-to"], vars, testScheduled: values["test-scheduled"] as boolean, script: values.script, logLevel };
+  return { config: resolve(values.config), port, persistTo: values["persist-to"], vars, testScheduled: values["test-scheduled"] as boolean, script: values.script, logLevel, directOutbound: values["direct-outbound"] as boolean };
 }
 
 let worker: Awaited<ReturnType<typeof unstable_startWorker>> | undefined;
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, () => stop(signal));
   const o = options();
   const { unstable_startWorker: startWorker } = await import("wrangler");
+  if (o.directOutbound) skipCfConnectingIpHop();
   worker = await startWorker({
     config: o.config,
     // A pre-built snapshot (bench, drills) runs as is, like `wrangler dev <bundle> --no-bundle`.

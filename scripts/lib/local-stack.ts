@@ -48,6 +48,8 @@ export interface LocalWorkerOptions {
   label: string;
   /** Where the worker's directory (bundle, local D1 and queue state, log) is made; the OS temp dir by default. */
   baseDir?: string;
+  /** Webhook POSTs skip miniflare's local-only CF-Connecting-IP hop (scripts/lib/cf-ip-hop.ts). */
+  directOutbound?: boolean;
 }
 
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
@@ -70,7 +72,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   const baseUrl = `http://127.0.0.1:${port}`;
   const logFile = join(dir, "worker.log");
   const launch = async () => {
-    const proc = startWorker({ script, config, port, persistTo, vars, testScheduled: options.testScheduled, logFile });
+    const proc = startWorker({ script, config, port, persistTo, vars, testScheduled: options.testScheduled, logFile, directOutbound: options.directOutbound });
     try {
       await waitForHttp(`${baseUrl}/openapi.json`, 90_000, proc);
     } catch (error) {

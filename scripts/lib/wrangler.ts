@@ -80,6 +80,8 @@ export interface WorkerOptions {
   testScheduled?: boolean;
   logFile?: string;
   echo?: boolean;
+  /** Outbound fetches skip miniflare's local-only CF-Connecting-IP hop (scripts/lib/cf-ip-hop.ts); dev-server.ts only. */
+  directOutbound?: boolean;
 }
 
 /** True when `L2MSG_INSPECTOR=1`: run plain `wrangler dev` (DevTools inspector attached) instead of dev-server.ts. */
@@ -104,7 +106,7 @@ export function startWorker(options: WorkerOptions): GroupProcess {
   const spawnOptions = { cwd: ROOT, env: wranglerEnv(), logFile: options.logFile, echo: options.echo };
   if (!inspectorRequested()) {
     // `node --import tsx` rather than the tsx CLI: one process, so signals reach it directly.
-    const args = ["--import", "tsx", DEV_SERVER, ...common, ...(options.script ? ["--script", options.script] : [])];
+    const args = ["--import", "tsx", DEV_SERVER, ...common, ...(options.script ? ["--script", options.script] : []), ...(options.directOutbound ? ["--direct-outbound"] : [])];
     return spawnGroup("worker", process.execPath, args, spawnOptions);
   }
   const args = ["dev", ...(options.script ? [options.script, "--no-bundle"] : []), ...common, "--ip", "127.0.0.1", "--local", "--show-interactive-dev-session=false"];
