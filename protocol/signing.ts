@@ -64,7 +64,7 @@ export const CONNECTOR_MAX_SKEW_SECONDS = 300;
 
 /** `v1=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>` — the connector protocol signature. */
 export async function signConnectorRequest(secret: string, timestampSeconds: number, body: string): Promise<string> {
-  return `v1=${toHex(await hmacSha256(await textKey(secret), `${timestampSeconds}.${body}`))}`;
+  return `v1=${await hmacSha256Hex(secret, `${timestampSeconds}.${body}`)}`;
 }
 
 /** Headers to put on a signed connector-protocol request. */

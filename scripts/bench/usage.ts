@@ -2,9 +2,8 @@
 // (D1 rows read/written from D1Result.meta, queue messages sent; docs/delivery.md#usage) plus
 // workerd CPU time from /proc, and the cost per million events at Cloudflare's list prices.
 // Prices: BENCHMARKS.md (Cost) cites the pages; update both together.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { workerLogLines, type WorkerLogLine } from "../lib/worker-log.ts";
-import { readdirSync } from "node:fs";
 
 /** Marginal list prices (USD) beyond the Workers Paid plan's included amounts. */
 export const PRICES = {

@@ -24,13 +24,16 @@ export function wranglersMiniflare(): MiniflareModule {
   return fromWrangler("miniflare") as MiniflareModule;
 }
 
+/** Core plugins whose options schema is already wrapped. */
+const wrapped = new WeakSet<object>();
+
 /**
  * Makes every Worker miniflare validates from now on send its fetches straight out
  * (`stripCfConnectingIp: false`). Idempotent.
  */
 export function skipCfConnectingIpHop(miniflare: MiniflareModule = wranglersMiniflare()): void {
-  const core = miniflare.CORE_PLUGIN as MiniflareModule["CORE_PLUGIN"] & { directOutbound?: true };
-  if (core.directOutbound) return;
+  const core = miniflare.CORE_PLUGIN;
+  if (wrapped.has(core)) return;
   core.options = core.options.transform((options) => ({ ...options, stripCfConnectingIp: false }));
-  core.directOutbound = true;
+  wrapped.add(core);
 }

@@ -42,20 +42,21 @@ async function loadContexts(db: Db, ids: string[]): Promise<Map<string, Delivery
     .innerJoin(webhookEvents, eq(webhookEvents.id, deliveries.eventId))
     .where(inArray(deliveries.id, jsonList(ids)));
   const instanceIds = [...new Set(rows.flatMap((r) => (r.delivery.instanceId ? [r.delivery.instanceId] : [])))];
-  const webhookIds = [...new Set(rows.flatMap((r) => (r.delivery.instanceId && r.delivery.webhookId ? [r.delivery.webhookId] : [])))];
+  // Every webhook of those instances (a handful each): simpler than matching (instance, webhook) pairs in SQL.
   const [instanceRows, webhookRows] = instanceIds.length
     ? await db.batch([
       db.select().from(instances).where(inArray(instances.id, jsonList(instanceIds))),
-      db.select().from(webhooks).where(and(inArray(webhooks.instanceId, jsonList(instanceIds)), inArray(webhooks.id, jsonList(webhookIds.length ? webhookIds : [""])))),
+      db.select().from(webhooks).where(inArray(webhooks.instanceId, jsonList(instanceIds))),
     ])
     : [[], []];
+  const webhookKey = (instanceId: string, webhookId: string) => `${instanceId}\n${webhookId}`;
   const instanceById = new Map(instanceRows.map((i) => [i.id, i]));
-  const webhookByKey = new Map(webhookRows.map((w) => [`${w.instanceId}\n${w.id}`, w]));
+  const webhookByKey = new Map(webhookRows.map((w) => [webhookKey(w.instanceId, w.id), w]));
   const contexts = new Map<string, DeliveryContext>();
   for (const { delivery, event } of rows) {
     const { instanceId, webhookId } = delivery;
     const instance = instanceId ? instanceById.get(instanceId) : undefined;
-    const webhook = instanceId && webhookId ? webhookByKey.get(`${instanceId}\n${webhookId}`) : undefined;
+    const webhook = instanceId && webhookId ? webhookByKey.get(webhookKey(instanceId, webhookId)) : undefined;
     contexts.set(delivery.id, { delivery, event, instance, webhook });
   }
   return contexts;

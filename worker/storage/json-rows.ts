@@ -72,10 +72,10 @@ function asSqlRow(row: Record<string, unknown>, names: readonly (readonly [strin
  */
 export function insertJsonRows(db: Db, table: SQLiteTable, rows: readonly Record<string, unknown>[], limit = MAX_JSON_PARAM_CHARS, computed: Record<string, SQL> = {}): BatchItem<"sqlite">[] {
   if (!rows.length) return [];
-  const columns = Object.entries(getTableColumns(table));
-  const asSqlRows = rows.map((row) => asSqlRow(row, columnNames(table)));
+  const names = columnNames(table);
+  const asSqlRows = rows.map((row) => asSqlRow(row, names));
   const { grouped, alone } = groupBySize(asSqlRows, limit);
-  const extracts = sql.join(columns.map(([, col]) => computed[col.name] ?? sql.raw(`json_extract(value, '$."${col.name}"')`)), sql`, `);
+  const extracts = sql.join(names.map(([, name]) => computed[name] ?? sql.raw(`json_extract(value, '$."${name}"')`)), sql`, `);
   const statements: BatchItem<"sqlite">[] = grouped.map((json) => db.insert(table).select(sql`select ${extracts} from json_each(${json})`));
   // A row too large for a shared JSON param (its data near D1's 2 MB row cap) binds its own values.
   const single = alone.map((row) => {
