@@ -45,6 +45,17 @@ describe("callWebhook's response snippet", () => {
     expect(state.cancelled).toBe(true);
   });
 
+  it("keeps a short body sent without a length (chunked) whole, in one chunk or several", async () => {
+    const one = streamed(1, 2);
+    const call = await callWebhook(answering(() => new Response(one.body)), request, 5_000, clock);
+    expect(call.responseBody).toBe("bb");
+    expect(one.state.cancelled).toBe(false);
+    const three = streamed(3, 5);
+    const split = await callWebhook(answering(() => new Response(three.body)), request, 5_000, clock);
+    expect(split.responseBody).toBe("bbbbbcccccddddd");
+    expect(three.state.cancelled).toBe(false);
+  });
+
   it("keeps no snippet for an empty body", async () => {
     const call = await callWebhook(answering(() => new Response(null, { status: 204 })), request, 5_000, clock);
     expect(call).toMatchObject({ result: { kind: "response", status: 204 }, responseBody: null });

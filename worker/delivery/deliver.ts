@@ -72,10 +72,14 @@ export interface CallResult {
   responseBody: string | null;
 }
 
+const decoder = new TextDecoder();
+
 /**
  * Reads at most `limit` bytes and cancels the rest, so the connection is always released. A body
  * that declares a length within the limit (most webhook answers: "ok", "{}") is read whole in one
- * call instead of chunk by chunk, which the consumer would otherwise pay per delivery.
+ * call instead of chunk by chunk, which the consumer would otherwise pay per delivery. A chunked
+ * one (no length: Node's `res.writeHead(…).end("ok")`) usually arrives in one chunk: the stream
+ * is cancelled only when it was not read to its end, and one chunk is decoded without a copy.
  */
 async function readSnippet(response: Response, limit: number): Promise<string> {
   if (!response.body) return "";
@@ -84,23 +88,32 @@ async function readSnippet(response: Response, limit: number): Promise<string> {
   const reader = response.body.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;
+  let ended = false;
   try {
     while (size < limit) {
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done) {
+        ended = true;
+        break;
+      }
       parts.push(value);
       size += value.byteLength;
     }
   } finally {
-    await reader.cancel().catch(() => undefined);
+    if (!ended) await reader.cancel().catch(() => undefined);
   }
+  return decoder.decode(joinBytes(parts, size).subarray(0, limit));
+}
+
+function joinBytes(parts: readonly Uint8Array[], size: number): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
   const bytes = new Uint8Array(size);
   let offset = 0;
   for (const part of parts) {
     bytes.set(part, offset);
     offset += part.byteLength;
   }
-  return new TextDecoder().decode(bytes.subarray(0, limit));
+  return bytes;
 }
 
 function describeError(error: unknown, timeoutMs: number): string {

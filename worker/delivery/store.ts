@@ -3,7 +3,7 @@
 // statements of worker/storage/; decides nothing (ingest, settle and sweep do).
 import { getDb, runBatch } from "../storage/db.ts";
 import {
-  failPendingStatement, insertDeliveriesStatements, updateStatesStatement,
+  failPendingStatement, insertDeliveriesStatements, updateStatesStatements,
   type NewDelivery, type SettledAttempt,
 } from "../storage/deliveries.ts";
 import { insertAttemptsStatements } from "../storage/delivery-attempts.ts";
@@ -22,16 +22,16 @@ export interface PipelineWrite {
   now: number;
 }
 
-/** Stores everything in one db.batch (one transaction): all of it or none of it. Rows go in as JSON params. */
+/** Stores everything in one D1 batch (one transaction): all of it or none of it. */
 export async function storePipelineWrite(d1: D1Database, write: PipelineWrite): Promise<void> {
   const db = getDb(d1);
   // Sequences are assigned inside this transaction (docs/delivery.md#sequences).
   const numbered = numberEvents(write.events);
-  await runBatch(db, [
-    ...insertIngestedEventsStatements(db, write.ingested),
-    ...insertWebhookEventsStatements(db, numbered.events),
+  await runBatch(d1, [
+    ...insertIngestedEventsStatements(write.ingested),
+    ...insertWebhookEventsStatements(numbered.events),
     ...sequenceStatements(db, numbered.counts),
-    ...insertDeliveriesStatements(db, write.deliveries),
+    ...insertDeliveriesStatements(write.deliveries),
     ...write.instanceUpdates.map((u) => instanceUpdateStatement(db, u, write.now)),
   ]);
 }
@@ -55,11 +55,11 @@ export async function recordBatchSettlement(d1: D1Database, settlement: BatchSet
   const db = getDb(d1);
   const { now, attempts } = settlement;
   const gone = settlement.disableWebhooksOf;
-  await runBatch(db, [
-    ...insertAttemptsStatements(db, attempts.filter((a) => a.keepAttemptRow)),
-    ...(attempts.length ? [updateStatesStatement(db, attempts, now)] : []),
+  await runBatch(d1, [
+    ...insertAttemptsStatements(attempts.filter((a) => a.keepAttemptRow)),
+    ...updateStatesStatements(attempts, now),
     ...settlement.unsendable.map(({ deliveryId, reason }) => failPendingStatement(db, [deliveryId], reason, now)),
     ...(gone.length ? [disableWebhooksStatement(db, gone, now)] : []),
-    ...(settlement.health?.length ? [webhookHealthStatement(db, settlement.health)] : []),
+    ...(settlement.health?.length ? [webhookHealthStatement(settlement.health)] : []),
   ]);
 }

@@ -1,28 +1,43 @@
 // One drizzle handle per D1 binding, and the one way to run a multi-statement write (D1 rejects BEGIN).
 import { sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { meteredD1 } from "./metered-d1.ts";
 import * as schema from "./schema.ts";
+import type { RawStatement } from "./bulk-sql.ts";
 
 export type Db = DrizzleD1Database<typeof schema>;
 
-const handles = new WeakMap<D1Database, Db>();
+const handles = new WeakMap<D1Database, { db: Db; metered: D1Database }>();
 
-export function getDb(d1: D1Database): Db {
-  let db = handles.get(d1);
-  if (!db) {
+function handlesOf(d1: D1Database): { db: Db; metered: D1Database } {
+  let h = handles.get(d1);
+  if (!h) {
     // Every query's meta (rows read/written, size) goes to the invocation's usage: docs/delivery.md#usage.
-    db = drizzle(meteredD1(d1), { schema });
-    handles.set(d1, db);
+    const metered = meteredD1(d1);
+    h = { db: drizzle(metered, { schema }), metered };
+    handles.set(d1, h);
   }
-  return db;
+  return h;
 }
 
-/** Runs `statements` as one db.batch (one D1 transaction: all or none); nothing to do for none. */
-export async function runBatch(db: Db, statements: BatchItem<"sqlite">[]): Promise<void> {
-  const [first, ...rest] = statements;
-  if (first) await db.batch([first, ...rest]);
+export function getDb(d1: D1Database): Db {
+  return handlesOf(d1).db;
+}
+
+/** A write in a batch: a drizzle query builder, or SQL text and values built by storage/bulk-sql.ts. */
+export type BatchStatement = RawStatement | { toSQL(): { sql: string; params: unknown[] } };
+
+/**
+ * Runs `statements` as one D1 batch (one transaction: all or none); nothing to do for none.
+ * Writes only: their results are not returned.
+ */
+export async function runBatch(d1: D1Database, statements: readonly BatchStatement[]): Promise<void> {
+  if (!statements.length) return;
+  const { metered } = handlesOf(d1);
+  await metered.batch(statements.map((s) => {
+    const { sql: text, params } = "toSQL" in s ? s.toSQL() : s;
+    return metered.prepare(text).bind(...params);
+  }));
 }
 
 /** The database size in bytes as D1 reports it after a query (meta.size_after): what the storage budget is checked against. */

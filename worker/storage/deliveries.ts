@@ -6,7 +6,7 @@ import { and, desc, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from "drizz
 import { getDb, type Db } from "./db.ts";
 import { attemptsOrFirstTry, listAttempts, type AttemptRecord } from "./delivery-attempts.ts";
 import { notHeldByEarlier } from "./delivery-order.ts";
-import { insertJsonRows, jsonList } from "./json-rows.ts";
+import { insertRows, jsonList, rowSources, type RawStatement } from "./bulk-sql.ts";
 import {
   deliveries, instances, webhookEvents, webhooks,
   type DeliveryAttemptRow, type DeliveryRow, type DeliveryStatus, type DeliveryTarget,
@@ -15,8 +15,8 @@ import {
 
 export type NewDelivery = typeof deliveries.$inferInsert;
 
-export function insertDeliveriesStatements(db: Db, rows: NewDelivery[]) {
-  return insertJsonRows(db, deliveries, rows);
+export function insertDeliveriesStatements(rows: NewDelivery[]): RawStatement[] {
+  return insertRows(deliveries, rows);
 }
 
 export interface DeliveryContext {
@@ -117,27 +117,24 @@ export interface SettledAttempt {
 }
 
 /**
- * Every settled delivery's new state (lease released) in one `update … from json_each(?)`. A
- * finished one's `completed_at` is when its attempt ended and `last_latency_ms` how long it took:
- * together they are a first-try success's attempt (attemptsOrFirstTry).
+ * Every settled delivery's new state (lease released): `update … from <row source>`, most
+ * groups in one statement. A finished one's `completed_at` is when its attempt ended and
+ * `last_latency_ms` how long it took: together they are a first-try success's attempt
+ * (attemptsOrFirstTry).
  */
-export function updateStatesStatement(db: Db, settled: SettledAttempt[], now: number) {
-  const state = JSON.stringify(settled.map((s) => ({
-    id: s.deliveryId, status: s.status, attempts: s.attempt.attempt, next_attempt_at: s.nextAttemptAt,
-    last_status_code: s.attempt.statusCode, last_latency_ms: s.attempt.latencyMs, last_error: s.lastError,
-    completed_at: s.status === "pending" ? null : s.attempt.startedAt + s.attempt.latencyMs,
-  })));
+export function updateStatesStatements(settled: SettledAttempt[], now: number): RawStatement[] {
   const fields = ["id", "status", "attempts", "next_attempt_at", "last_status_code", "last_latency_ms", "last_error", "completed_at"];
-  const source = sql.raw(fields.map((f) => `json_extract(value, '$.${f}') as ${f}`).join(", "));
-  return db
-    .update(deliveries)
-    .set({
-      status: sql`u.status`, attempts: sql`u.attempts`, nextAttemptAt: sql`u.next_attempt_at`, lockedUntil: null,
-      lastStatusCode: sql`u.last_status_code`, lastLatencyMs: sql`u.last_latency_ms`, lastError: sql`u.last_error`,
-      updatedAt: now, completedAt: sql`u.completed_at`,
-    })
-    .from(sql`(select ${source} from json_each(${state})) as u`)
-    .where(eq(deliveries.id, sql`u.id`));
+  const rows = settled.map((s) => [
+    s.deliveryId, s.status, s.attempt.attempt, s.nextAttemptAt, s.attempt.statusCode, s.attempt.latencyMs, s.lastError,
+    s.status === "pending" ? null : s.attempt.startedAt + s.attempt.latencyMs,
+  ]);
+  return rowSources(fields, rows, 1).map(({ from, params, column: u }) => ({
+    sql: `update "deliveries" set "status" = ${u("status")}, "attempts" = ${u("attempts")}, "next_attempt_at" = ${u("next_attempt_at")},
+      "locked_until" = null, "last_status_code" = ${u("last_status_code")}, "last_latency_ms" = ${u("last_latency_ms")},
+      "last_error" = ${u("last_error")}, "updated_at" = ?, "completed_at" = ${u("completed_at")}
+      from ${from} where "deliveries"."id" = ${u("id")}`,
+    params: [now, ...params],
+  }));
 }
 
 export function failPendingStatement(db: Db, ids: string[], reason: string, now: number) {

@@ -2,7 +2,7 @@
 // back), the history the delivery log shows. db first; no HTTP here.
 import { asc, eq } from "drizzle-orm";
 import type { Db } from "./db.ts";
-import { insertJsonRows } from "./json-rows.ts";
+import { insertRows, type RawStatement } from "./bulk-sql.ts";
 import { deliveryAttempts, type AttemptOutcome, type DeliveryAttemptRow, type DeliveryRow } from "./schema.ts";
 
 export interface AttemptRecord {
@@ -16,8 +16,8 @@ export interface AttemptRecord {
   responseBody: string | null;
 }
 
-export function insertAttemptsStatements(db: Db, attempts: { deliveryId: string; attempt: AttemptRecord }[]) {
-  return insertJsonRows(db, deliveryAttempts, attempts.map((a) => ({ deliveryId: a.deliveryId, ...a.attempt })));
+export function insertAttemptsStatements(attempts: { deliveryId: string; attempt: AttemptRecord }[]): RawStatement[] {
+  return insertRows(deliveryAttempts, attempts.map((a) => ({ deliveryId: a.deliveryId, ...a.attempt })));
 }
 
 /** A delivery's attempts, oldest first. */

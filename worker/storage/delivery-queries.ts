@@ -2,7 +2,7 @@
 // events with their attempts (trace), bulk redelivery. db first; no HTTP here.
 import { and, asc, eq, gte, inArray, lte, ne } from "drizzle-orm";
 import { getDb } from "./db.ts";
-import { jsonList } from "./json-rows.ts";
+import { jsonList } from "./bulk-sql.ts";
 import { attemptsOrFirstTry } from "./delivery-attempts.ts";
 import { deliveries, deliveryAttempts, webhooks, type DeliveryAttemptRow, type DeliveryRow, type DeliveryStatus, type DeliveryTarget } from "./schema.ts";
 

@@ -2,7 +2,7 @@
 // id. Kept for the dedup window only (docs/delivery.md#retention). db first; no HTTP here.
 import { inArray, lt } from "drizzle-orm";
 import { getDb, type Db } from "./db.ts";
-import { insertJsonRows, jsonList } from "./json-rows.ts";
+import { insertRows, jsonList, type RawStatement } from "./bulk-sql.ts";
 import { ingestedEvents } from "./schema.ts";
 
 export type NewIngestedEvent = typeof ingestedEvents.$inferInsert;
@@ -13,8 +13,8 @@ export async function findSeenEventIds(db: Db, ids: string[]): Promise<Set<strin
   return new Set(rows.map((r) => r.id));
 }
 
-export function insertIngestedEventsStatements(db: Db, rows: NewIngestedEvent[]) {
-  return insertJsonRows(db, ingestedEvents, rows);
+export function insertIngestedEventsStatements(rows: NewIngestedEvent[]): RawStatement[] {
+  return insertRows(ingestedEvents, rows);
 }
 
 /** True for the error D1 raises when a concurrent request stored the same event id first. */

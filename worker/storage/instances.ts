@@ -1,12 +1,11 @@
 // The `instances` table: lookups (by name, by token in constant time), create/delete, token
 // rotation and the state patches ingest applies. db first, domain rows out; no HTTP here.
 import { eq, inArray } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { timingSafeEqual } from "../../protocol/signing.ts";
 import type { WebhookSettings } from "../schemas/webhook.ts";
 import type { InstanceStatePatch } from "../events/types.ts";
 import { getDb, type Db } from "./db.ts";
-import { jsonList } from "./json-rows.ts";
+import { jsonList } from "./bulk-sql.ts";
 import { instances, webhooks, type InstanceRow, type WebhookRow } from "./schema.ts";
 import { upsertWebhookStatement } from "./webhooks.ts";
 
@@ -100,7 +99,7 @@ export interface InstanceUpdate {
 }
 
 /** The state a connector event reports (connection, profile), for ingest's batch. */
-export function instanceUpdateStatement(db: Db, update: InstanceUpdate, now: number): BatchItem<"sqlite"> {
+export function instanceUpdateStatement(db: Db, update: InstanceUpdate, now: number) {
   const { patch } = update;
   return db
     .update(instances)

@@ -2,7 +2,7 @@
 // (the body is built from it at send time: docs/delivery.md). db first; no HTTP here.
 import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import { getDb, type Db } from "./db.ts";
-import { insertJsonRows, jsonList, MAX_JSON_PARAM_CHARS } from "./json-rows.ts";
+import { insertRows, jsonList, type ColumnRef, type RawStatement } from "./bulk-sql.ts";
 import { deliveries, instances, webhookEvents, type WebhookEventRow } from "./schema.ts";
 
 export type NewWebhookEvent = typeof webhookEvents.$inferInsert;
@@ -12,12 +12,12 @@ export type NewWebhookEvent = typeof webhookEvents.$inferInsert;
  * is inserted: no second write of the row and its sequence index entry. The counter moves in
  * the same transaction afterwards (sequenceStatements).
  */
-const sequenceOnInsert = sql.raw(`case when json_extract(value, '$."sequence"') < 0
-  then (select last_sequence from instances where id = json_extract(value, '$."instance_id"')) - json_extract(value, '$."sequence"')
-  else json_extract(value, '$."sequence"') end`);
+const sequenceOnInsert = (column: ColumnRef) => `case when ${column("sequence")} < 0
+  then (select last_sequence from instances where id = ${column("instance_id")}) - ${column("sequence")}
+  else ${column("sequence")} end`;
 
-export function insertWebhookEventsStatements(db: Db, rows: NewWebhookEvent[]) {
-  return insertJsonRows(db, webhookEvents, rows, MAX_JSON_PARAM_CHARS, { sequence: sequenceOnInsert });
+export function insertWebhookEventsStatements(rows: NewWebhookEvent[]): RawStatement[] {
+  return insertRows(webhookEvents, rows, { sequence: sequenceOnInsert });
 }
 
 const withoutDeliveries = sql`not exists (select 1 from ${deliveries} where ${deliveries.eventId} = ${webhookEvents.id})`;
@@ -53,26 +53,20 @@ export async function findStoredPrefixes(db: Db, prefixes: string[]): Promise<Se
 }
 
 /**
- * Turns the provisional sequences (-1, -2, … per instance, from numberEvents) still stored (rows
- * too large for a shared insert: sequenceOnInsert numbered the others) into the instance's next
- * ones, then moves each instance's counter past them. Run in the same db.batch as the insert:
- * D1 runs one transaction at a time, so concurrent ingests of one instance never interleave and
- * the numbers have no gaps (docs/decisions.md#sequences-from-a-counter-on-the-instance-row).
+ * Moves each instance's counter past the provisional sequences (-1, -2, … per instance, from
+ * numberEvents) its new events were numbered with on insert (sequenceOnInsert). Run in the same
+ * db.batch as the insert: D1 runs one transaction at a time, so concurrent ingests of one
+ * instance never interleave and the numbers have no gaps
+ * (docs/decisions.md#sequences-from-a-counter-on-the-instance-row).
  */
 export function sequenceStatements(db: Db, counts: Map<string, number>) {
   if (!counts.size) return [];
-  const ids = [...counts.keys()];
-  const assign = db
-    .update(webhookEvents)
-    .set({ sequence: sql`(select ${instances.lastSequence} from ${instances} where ${instances.id} = ${webhookEvents.instanceId}) - ${webhookEvents.sequence}` })
-    .where(and(inArray(webhookEvents.instanceId, jsonList(ids)), lt(webhookEvents.sequence, 0)));
   const bumps = JSON.stringify([...counts].map(([id, n]) => ({ id, n })));
-  const bump = db
+  return [db
     .update(instances)
     .set({ lastSequence: sql`${instances.lastSequence} + b.n` })
     .from(sql`(select json_extract(value, '$.id') as id, json_extract(value, '$.n') as n from json_each(${bumps})) as b`)
-    .where(eq(instances.id, sql`b.id`));
-  return [assign, bump];
+    .where(eq(instances.id, sql`b.id`))];
 }
 
 /** The instance's stored events after sequence `after`, in order, at most `limit`. */

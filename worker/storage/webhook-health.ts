@@ -2,7 +2,8 @@
 // recorded batch, read by the stats route, and the automatic disable after failing too long
 // (docs/delivery.md#auto-disable). db first; no HTTP here.
 import { and, eq, isNotNull, sql } from "drizzle-orm";
-import { getDb, type Db } from "./db.ts";
+import { getDb } from "./db.ts";
+import type { RawStatement } from "./bulk-sql.ts";
 import { deliveries, webhooks } from "./schema.ts";
 
 export interface WebhookHealthUpdate {
@@ -18,24 +19,24 @@ export interface WebhookHealthUpdate {
   lastError: string | null;
 }
 
+const HEALTH_FIELDS = ["i", "w", "s", "r", "n", "f", "l", "e"].map((f) => `json_extract(value, '$.${f}') as ${f}`).join(", ");
+/** Written once: the consumer runs it with every recorded group (SQL text, not a drizzle builder: bulk-sql.ts). */
+const HEALTH_SQL = `update "webhooks" set
+  "last_success_at" = coalesce(h.s, "last_success_at"),
+  "consecutive_failures" = case when h.r = 1 then h.n else "consecutive_failures" + h.n end,
+  "failing_since" = case when h.n = 0 then (case when h.r = 1 then null else "failing_since" end)
+    when h.r = 1 then h.f else coalesce("failing_since", h.f) end,
+  "last_failure_at" = coalesce(h.l, "last_failure_at"),
+  "last_error" = coalesce(h.e, "last_error")
+  from (select ${HEALTH_FIELDS} from json_each(?)) as h
+  where "webhooks"."instance_id" = h.i and "webhooks"."id" = h.w`;
+
 /** One `update … from json_each(?)` for every webhook of a settled batch. */
-export function webhookHealthStatement(db: Db, updates: WebhookHealthUpdate[]) {
+export function webhookHealthStatement(updates: WebhookHealthUpdate[]): RawStatement {
   const json = JSON.stringify(updates.map((u) => ({
     i: u.instanceId, w: u.webhookId, s: u.lastSuccessAt, r: u.reset ? 1 : 0, n: u.failures, f: u.firstFailureAt, l: u.lastFailureAt, e: u.lastError,
   })));
-  const fields = ["i", "w", "s", "r", "n", "f", "l", "e"].map((f) => `json_extract(value, '$.${f}') as ${f}`).join(", ");
-  return db
-    .update(webhooks)
-    .set({
-      lastSuccessAt: sql`coalesce(h.s, ${webhooks.lastSuccessAt})`,
-      consecutiveFailures: sql`case when h.r = 1 then h.n else ${webhooks.consecutiveFailures} + h.n end`,
-      failingSince: sql`case when h.n = 0 then (case when h.r = 1 then null else ${webhooks.failingSince} end)
-        when h.r = 1 then h.f else coalesce(${webhooks.failingSince}, h.f) end`,
-      lastFailureAt: sql`coalesce(h.l, ${webhooks.lastFailureAt})`,
-      lastError: sql`coalesce(h.e, ${webhooks.lastError})`,
-    })
-    .from(sql`(select ${sql.raw(fields)} from json_each(${json})) as h`)
-    .where(and(eq(webhooks.instanceId, sql`h.i`), eq(webhooks.id, sql`h.w`)));
+  return { sql: HEALTH_SQL, params: [json] };
 }
 
 export interface DisabledWebhook {

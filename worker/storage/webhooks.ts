@@ -6,7 +6,7 @@ import { generateWebhookSecret } from "../../protocol/signing.ts";
 import { canonicalSubscription, type SubscriptionName } from "../events/names.ts";
 import type { WebhookSettings } from "../schemas/webhook.ts";
 import { getDb, type Db } from "./db.ts";
-import { jsonList } from "./json-rows.ts";
+import { jsonList } from "./bulk-sql.ts";
 import { webhooks, type WebhookFilters, type WebhookRow } from "./schema.ts";
 
 /** The id of the webhook /webhook/set manages. */
