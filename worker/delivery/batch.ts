@@ -10,7 +10,7 @@ import { OutcomeRecorder } from "./recorder.ts";
 import { TEST_EVENT } from "./test-event.ts";
 import { releaseNextInChats } from "./ordering.ts";
 import { healthUpdates } from "./health.ts";
-import { callWebhook, prepareRequest, type FetchFn } from "./deliver.ts";
+import { CallDeadlines, callWebhook, prepareRequest, type FetchFn } from "./deliver.ts";
 import { classifyAttempt } from "./policy.ts";
 import { EARLY_TOLERANCE_MS, errorRetrySeconds, settleAttempt, unclaimedAction, type MessageAction } from "./settle.ts";
 import { syncInstancesById } from "../lifecycle/connector-settings.ts";
@@ -37,6 +37,8 @@ interface SendContext {
   config: Config;
   deps: ConsumerDeps;
   lockedUntil: number;
+  /** The timeout of every call of the batch (one timer for all). */
+  deadlines: CallDeadlines;
   recorder: OutcomeRecorder;
   actions: Map<string, MessageAction>;
 }
@@ -67,7 +69,7 @@ async function sendOne(ctx: DeliveryContext, s: SendContext): Promise<void> {
     return;
   }
   const attempt = ctx.delivery.attempts + 1;
-  const call = await callWebhook(deps.fetch, prepared.request, config.requestTimeoutMs, deps.now);
+  const call = await callWebhook(deps.fetch, prepared.request, s.deadlines, deps.now);
   const done = deps.now();
   const outcome = classifyAttempt(call.result, attempt, config.retry, done, deps.random());
   const statusCode = call.result.kind === "response" ? call.result.status : null;
@@ -137,7 +139,7 @@ export async function processDeliveryBatch(env: Env, config: Config, deps: Consu
     else actions.set(id, unclaimedAction(unclaimed.get(id), now));
   }
   const recorder = new OutcomeRecorder((group) => recordGroup(env, config, group, contexts), deps.now);
-  const send: SendContext = { config, deps, lockedUntil, recorder, actions };
+  const send: SendContext = { config, deps, lockedUntil, deadlines: new CallDeadlines(config.requestTimeoutMs), recorder, actions };
   await eachWithLimit(toSend, config.maxConcurrency, (ctx) => sendOneSafely(ctx, send));
   const sent = deps.now();
   await recorder.finish();
