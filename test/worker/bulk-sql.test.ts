@@ -3,10 +3,10 @@
 // what is inserted or updated is exactly the rows given, nulls and booleans included.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { insertRows, MAX_BOUND_PARAMS, MAX_STATEMENT_CHARS, rowSources } from "../../worker/storage/bulk-sql.ts";
-import { runBatch } from "../../worker/storage/db.ts";
+import { columnCount, insertRows, MAX_BOUND_PARAMS, MAX_STATEMENT_CHARS, rowFrom, rowSources, selectColumns } from "../../worker/storage/bulk-sql.ts";
+import { runBatch, selectRows } from "../../worker/storage/db.ts";
 import { updateStatesStatements, type SettledAttempt } from "../../worker/storage/deliveries.ts";
-import { deliveryAttempts } from "../../worker/storage/schema.ts";
+import { deliveryAttempts, instances, webhooks, type WebhookRow } from "../../worker/storage/schema.ts";
 import { ingest, seedInstance, testEnv, upsertEvent } from "./helpers/pipeline.ts";
 
 const paramsOf = (sql: string) => (sql.match(/\?/g) ?? []).length;
@@ -78,5 +78,19 @@ describe("insertRows and updateStatesStatements against D1", () => {
       status: s.status, attempts: 1, next_attempt_at: 9_000 + i, locked_until: null, last_status_code: i === 0 ? 500 : 200,
       last_latency_ms: 7 + i, last_error: s.lastError, updated_at: 6_000, completed_at: i === 0 ? null : 5_007 + i,
     })));
+  });
+});
+
+describe("positional reads (selectColumns, rowFrom)", () => {
+  it("give the rows drizzle would, JSON and boolean columns decoded, across a join", async () => {
+    const seeded = await seedInstance({ headers: { "x-team": "a" }, events: ["MESSAGES_UPSERT"], enabled: false });
+    const rows = await selectRows(env.DB, `select ${selectColumns(instances, "i")}, ${selectColumns(webhooks, "w")}
+      from instances i join webhooks w on w.instance_id = i.id where i.id = ?`, [seeded.id]);
+    expect(rows).toHaveLength(1);
+    const webhook = rowFrom<WebhookRow>(webhooks, rows[0]!, columnCount(instances));
+    expect(webhook).toEqual(seeded.webhook);
+    expect(webhook.enabled).toBe(false);
+    expect(webhook.headers).toEqual({ "x-team": "a" });
+    expect(rowFrom<{ id: string; name: string }>(instances, rows[0]!, 0)).toMatchObject({ id: seeded.id, name: seeded.name });
   });
 });

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { meteredD1 } from "./metered-d1.ts";
 import * as schema from "./schema.ts";
-import type { RawStatement } from "./bulk-sql.ts";
+import type { RawStatement, SqlValue } from "./bulk-sql.ts";
 
 export type Db = DrizzleD1Database<typeof schema>;
 
@@ -38,6 +38,11 @@ export async function runBatch(d1: D1Database, statements: readonly BatchStateme
     const { sql: text, params } = "toSQL" in s ? s.toSQL() : s;
     return metered.prepare(text).bind(...params);
   }));
+}
+
+/** The rows of a select as arrays, in column order (a positional read: bulk-sql.ts rowFrom); metered like the rest. */
+export async function selectRows(d1: D1Database, text: string, params: readonly SqlValue[]): Promise<unknown[][]> {
+  return handlesOf(d1).metered.prepare(text).bind(...params).raw<unknown[]>();
 }
 
 /** The database size in bytes as D1 reports it after a query (meta.size_after): what the storage budget is checked against. */

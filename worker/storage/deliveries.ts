@@ -3,10 +3,10 @@
 // pruning, and the delivery log (search, one delivery, redelivery). Set-based statements: a few
 // D1 round trips per queue batch (docs/delivery.md#consumer). db first; no HTTP here.
 import { and, desc, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
-import { getDb, type Db } from "./db.ts";
+import { getDb, selectRows, type Db } from "./db.ts";
 import { attemptsOrFirstTry, listAttempts, type AttemptRecord } from "./delivery-attempts.ts";
 import { notHeldByEarlier } from "./delivery-order.ts";
-import { insertRows, jsonList, rowSources, type RawStatement } from "./bulk-sql.ts";
+import { columnCount, insertRows, jsonList, rowFrom, rowSources, selectColumns, type RawStatement } from "./bulk-sql.ts";
 import {
   deliveries, instances, webhookEvents, webhooks,
   type DeliveryAttemptRow, type DeliveryRow, type DeliveryStatus, type DeliveryTarget,
@@ -29,18 +29,22 @@ export interface DeliveryContext {
 /** Nobody holds the lease (a consumer sets locked_until while it sends). */
 const unleased = (now: number) => or(isNull(deliveries.lockedUntil), lte(deliveries.lockedUntil, now));
 
+/** The join of deliveries and their events, read positionally (bulk-sql.ts selectColumns). */
+const CONTEXTS_SQL = `select ${selectColumns(deliveries, "d")}, ${selectColumns(webhookEvents, "e")}
+  from "deliveries" d join "webhook_events" e on e."id" = d."event_id" where d."id" in (select value from json_each(?))`;
+
 /**
  * The contexts of `ids`: each delivery joined with its event, and the instance and webhook rows
  * read once each. A batch's hundreds of deliveries mostly share one instance and one webhook, so
  * joining those per row made D1 read, marshal and map the same row (JSON columns parsed
  * included) hundreds of times.
  */
-async function loadContexts(db: Db, ids: string[]): Promise<Map<string, DeliveryContext>> {
-  const rows = await db
-    .select({ delivery: deliveries, event: webhookEvents })
-    .from(deliveries)
-    .innerJoin(webhookEvents, eq(webhookEvents.id, deliveries.eventId))
-    .where(inArray(deliveries.id, jsonList(ids)));
+async function loadContexts(d1: D1Database, ids: string[]): Promise<Map<string, DeliveryContext>> {
+  const db = getDb(d1);
+  const eventsAt = columnCount(deliveries);
+  const rows = (await selectRows(d1, CONTEXTS_SQL, [JSON.stringify(ids)])).map((values) => ({
+    delivery: rowFrom<DeliveryRow>(deliveries, values, 0), event: rowFrom<WebhookEventRow>(webhookEvents, values, eventsAt),
+  }));
   const instanceIds = [...new Set(rows.flatMap((r) => (r.delivery.instanceId ? [r.delivery.instanceId] : [])))];
   // Every webhook of those instances (a handful each): simpler than matching (instance, webhook) pairs in SQL.
   const [instanceRows, webhookRows] = instanceIds.length
@@ -92,7 +96,7 @@ export async function claimAndLoadDeliveries(d1: D1Database, ids: string[], now:
     .where(and(inArray(deliveries.id, jsonList(distinct)), eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, dueBefore), unleased(now), notHeldByEarlier()))
     .returning({ id: deliveries.id });
   const claimed = new Set(claimedRows.map((r) => r.id));
-  const contexts = claimed.size ? await loadContexts(db, [...claimed]) : new Map<string, DeliveryContext>();
+  const contexts = claimed.size ? await loadContexts(d1, [...claimed]) : new Map<string, DeliveryContext>();
   const others = distinct.filter((id) => !claimed.has(id));
   const unclaimed = new Map<string, UnclaimedState>();
   if (others.length) {
