@@ -6,6 +6,7 @@
 import type { DeliveryJob } from "../env.ts";
 import { log } from "../log.ts";
 import { recordQueueSend } from "../usage.ts";
+import { packBySize } from "../packing.ts";
 import { MAX_QUEUE_DELAY_SECONDS } from "./policy.ts";
 
 /** Delivery ids per queue message: ~33 bytes each in JSON, so ~3.4 KB, far below the 128 KB message limit. */
@@ -51,21 +52,7 @@ function messagesOf(groups: DeliveryGroup[]): MessageSendRequest<DeliveryJob>[] 
 
 /** sendBatch calls: at most MAX_QUEUE_BATCH messages and about MAX_SEND_BATCH_BYTES each. */
 function sendCalls(messages: MessageSendRequest<DeliveryJob>[]): MessageSendRequest<DeliveryJob>[][] {
-  const calls: MessageSendRequest<DeliveryJob>[][] = [];
-  let current: MessageSendRequest<DeliveryJob>[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = JSON.stringify(message.body).length + 64;
-    if (current.length && (current.length >= MAX_QUEUE_BATCH || bytes + size > MAX_SEND_BATCH_BYTES)) {
-      calls.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += size;
-  }
-  if (current.length) calls.push(current);
-  return calls;
+  return packBySize(messages, MAX_QUEUE_BATCH, MAX_SEND_BATCH_BYTES, (message) => JSON.stringify(message.body).length + 64);
 }
 
 const idCount = (messages: MessageSendRequest<DeliveryJob>[]) => messages.reduce((n, m) => n + m.body.deliveryIds.length, 0);

@@ -7,6 +7,7 @@
 // the local runtime's time per event (BENCHMARKS.md).
 import { getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import { packBySize } from "../packing.ts";
 
 /** D1 binds at most this many parameters per statement. */
 export const MAX_BOUND_PARAMS = 100;
@@ -41,24 +42,16 @@ export interface RowSource {
 
 const charsOf = (values: readonly SqlValue[]) => values.reduce<number>((n, v) => n + (typeof v === "string" ? v.length : 8), 0);
 
-/** Splits rows (values of `varying` only) so each group binds at most `perGroup` rows and about MAX_STATEMENT_CHARS. */
-function groupRows(rows: readonly SqlValue[][], varying: readonly number[], perGroup: number): SqlValue[][][] {
-  const groups: SqlValue[][][] = [];
-  let current: SqlValue[][] = [];
-  let chars = 0;
-  for (const row of rows) {
-    const own = varying.map((i) => row[i] as SqlValue);
-    const size = charsOf(own);
-    if (current.length && (current.length === perGroup || chars + size > MAX_STATEMENT_CHARS)) {
-      groups.push(current);
-      current = [];
-      chars = 0;
-    }
-    current.push(own);
-    chars += size;
-  }
-  if (current.length) groups.push(current);
-  return groups;
+/** Where each named column is in a row source: `v.columnN` (varying, by position) or `k.sN` (shared). */
+function columnRefs(names: readonly string[], varying: readonly number[], shared: readonly number[]): ColumnRef {
+  const refs = new Map<string, string>();
+  varying.forEach((i, j) => refs.set(names[i] as string, `v.column${j + 1}`));
+  shared.forEach((i, j) => refs.set(names[i] as string, `k.s${j}`));
+  return (name) => {
+    const ref = refs.get(name);
+    if (ref === undefined) throw new Error(`no column ${name} in the row source`);
+    return ref;
+  };
 }
 
 /**
@@ -75,18 +68,12 @@ export function rowSources(names: readonly string[], rows: readonly SqlValue[][]
   const shared = names.flatMap((_, i) => (isShared[i] ? [i] : []));
   const perGroup = Math.floor((MAX_BOUND_PARAMS - otherParams - shared.length) / varying.length);
   if (perGroup < 1) throw new Error(`a row binds ${names.length + otherParams} parameters, over D1's ${MAX_BOUND_PARAMS}`);
-  const refs = new Map<string, string>();
-  varying.forEach((i, j) => refs.set(names[i] as string, `v.column${j + 1}`));
-  shared.forEach((i, j) => refs.set(names[i] as string, `k.s${j}`));
-  const column: ColumnRef = (name) => {
-    const ref = refs.get(name);
-    if (ref === undefined) throw new Error(`no column ${name} in the row source`);
-    return ref;
-  };
+  const column = columnRefs(names, varying, shared);
   const tuple = `(${varying.map(() => "?").join(", ")})`;
   const sharedFrom = shared.length ? `, (select ${shared.map((_, j) => `? as s${j}`).join(", ")}) as k` : "";
   const sharedParams = shared.map((i) => head[i] as SqlValue);
-  return groupRows(rows, varying, perGroup).map((group) => ({
+  const own = rows.map((row) => varying.map((i) => row[i] as SqlValue));
+  return packBySize(own, perGroup, MAX_STATEMENT_CHARS, charsOf).map((group) => ({
     from: `(values ${group.map(() => tuple).join(", ")}) as v${sharedFrom}`,
     params: [...group.flat(), ...sharedParams],
     column,
