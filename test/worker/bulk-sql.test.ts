@@ -4,7 +4,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { columnCount, insertRows, MAX_BOUND_PARAMS, MAX_STATEMENT_CHARS, rowFrom, rowSources, selectColumns } from "../../worker/storage/bulk-sql.ts";
-import { runBatch, selectRows } from "../../worker/storage/db.ts";
+import { batchRows, runBatch } from "../../worker/storage/db.ts";
 import { updateStatesStatements, type SettledAttempt } from "../../worker/storage/deliveries.ts";
 import { deliveryAttempts, instances, webhooks, type WebhookRow } from "../../worker/storage/schema.ts";
 import { ingest, seedInstance, testEnv, upsertEvent } from "./helpers/pipeline.ts";
@@ -81,16 +81,31 @@ describe("insertRows and updateStatesStatements against D1", () => {
   });
 });
 
-describe("positional reads (selectColumns, rowFrom)", () => {
-  it("give the rows drizzle would, JSON and boolean columns decoded, across a join", async () => {
+describe("positional reads (selectColumns, rowFrom, batchRows)", () => {
+  it("give the rows drizzle would, JSON and boolean columns decoded, across a join read in a batch", async () => {
     const seeded = await seedInstance({ headers: { "x-team": "a" }, events: ["MESSAGES_UPSERT"], enabled: false });
-    const rows = await selectRows(env.DB, `select ${selectColumns(instances, "i")}, ${selectColumns(webhooks, "w")}
-      from instances i join webhooks w on w.instance_id = i.id where i.id = ?`, [seeded.id]);
+    // instances and webhooks share column names (id, created_at, …): D1 returns a batch's rows
+    // as objects, so without selectColumns' aliases the webhook's values would overwrite the instance's.
+    const [rows = []] = await batchRows(env.DB, [{ sql: `select ${selectColumns(instances, "i")}, ${selectColumns(webhooks, "w")}
+      from instances i join webhooks w on w.instance_id = i.id where i.id = ?`, params: [seeded.id] }]);
     expect(rows).toHaveLength(1);
+    expect(rows[0]).toHaveLength(columnCount(instances) + columnCount(webhooks));
     const webhook = rowFrom<WebhookRow>(webhooks, rows[0]!, columnCount(instances));
     expect(webhook).toEqual(seeded.webhook);
     expect(webhook.enabled).toBe(false);
     expect(webhook.headers).toEqual({ "x-team": "a" });
     expect(rowFrom<{ id: string; name: string }>(instances, rows[0]!, 0)).toMatchObject({ id: seeded.id, name: seeded.name });
+  });
+
+  it("runs a batch's statements in order, each read seeing the writes before it, and returns every statement's rows", async () => {
+    const seeded = await seedInstance({ headers: {}, events: ["MESSAGES_UPSERT"], enabled: true });
+    const [updated = [], read = [], none = []] = await batchRows(env.DB, [
+      { sql: `update instances set profile_name = ? where id = ? returning id, profile_name`, params: ["renamed", seeded.id] },
+      { sql: `select name, profile_name from instances where id = ?`, params: [seeded.id] },
+      { sql: `select id from instances where id = ?`, params: ["no-such-instance"] },
+    ]);
+    expect(updated).toEqual([[seeded.id, "renamed"]]);
+    expect(read).toEqual([[seeded.name, "renamed"]]);
+    expect(none).toEqual([]);
   });
 });

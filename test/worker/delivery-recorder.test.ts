@@ -54,6 +54,15 @@ describe("outcome recorder", () => {
     expect(r.written.length).toBeLessThanOrEqual(2 * Math.ceil(count / UNRECORDED_LIMIT) + 1);
   });
 
+  it.each([
+    ["fast writes", 300, 6, 1],
+    ["writes slower than sends", 120, 6, 10],
+  ])("%s: full groups, one write per UNRECORDED_LIMIT outcomes (each D1 round trip costs)", async (_label, count, lanes, writeMs) => {
+    const r = await run(count, lanes, writeMs);
+    expect(r.written.map((g) => g.length)).toEqual(Array.from({ length: Math.ceil(count / UNRECORDED_LIMIT) }, (_, i) =>
+      Math.min(UNRECORDED_LIMIT, count - i * UNRECORDED_LIMIT)));
+  });
+
   it("stops sending after a failed write and reports it", async () => {
     const r = await run(300, 6, 2, 3);
     expect(r.error).toBeInstanceOf(Error);

@@ -1,15 +1,15 @@
 // Ingest of one connector batch (docs/delivery.md#ingest): dedup by event id, map, route, store everything in one
-// db.batch, then enqueue. Two D1 round trips per request (lookups, write); the write batch is one
+// db.batch, then enqueue. Two D1 round trips per request (the lookups in one batch, the write); the write batch is one
 // transaction, so nothing is half-stored.
 import type { Config, Env } from "../env.ts";
 import { instanceStatePatch, mapConnectorEvent } from "../events/map.ts";
 import type { InstanceStatePatch, MappedEvent } from "../events/types.ts";
 import { log } from "../log.ts";
 import type { ConnectorEvent, IngestEnvelope, IngestResponse } from "../../protocol/envelope.ts";
-import { getDb } from "../storage/db.ts";
-import { findSeenEventIds, isUniqueViolation } from "../storage/ingested-events.ts";
-import { findStoredPrefixes } from "../storage/webhook-events.ts";
-import { findRoutingByNames, type InstanceRouting, type InstanceUpdate } from "../storage/instances.ts";
+import { batchRows } from "../storage/db.ts";
+import { isUniqueViolation, seenEventIdsStatement } from "../storage/ingested-events.ts";
+import { storedPrefixesStatement } from "../storage/webhook-events.ts";
+import { routingByNamesStatement, routingFromRows, type InstanceRouting, type InstanceUpdate } from "../storage/instances.ts";
 import { storePipelineWrite, type PipelineWrite } from "./store.ts";
 import { enqueueDeliveries } from "./enqueue.ts";
 import { planRows } from "./plan.ts";
@@ -57,15 +57,17 @@ function mergeUpdate(updates: Map<string, InstanceUpdate>, routing: InstanceRout
 }
 
 async function ingestOnce(env: Env, config: Config, envelope: IngestEnvelope, now: number): Promise<IngestResponse> {
-  const db = getDb(env.DB);
   // The dedup check (events stored before, or accepted without webhook events) and the routing
-  // lookup: one select each whatever the batch size, sent together.
+  // lookup: one select each whatever the batch size, in one D1 round trip.
   const prefixOf = (e: ConnectorEvent) => sourcedEventIdPrefix(e.at, e.id);
-  const [stored, accepted, routingByName] = await Promise.all([
-    findStoredPrefixes(db, envelope.events.map(prefixOf)),
-    findSeenEventIds(db, envelope.events.map((e) => e.id)),
-    findRoutingByNames(db, envelope.events.map((e) => e.instance)),
+  const [storedRows = [], acceptedRows = [], routingRows = []] = await batchRows(env.DB, [
+    storedPrefixesStatement(envelope.events.map(prefixOf)),
+    seenEventIdsStatement(envelope.events.map((e) => e.id)),
+    routingByNamesStatement(envelope.events.map((e) => e.instance)),
   ]);
+  const stored = new Set(storedRows.map(([prefix]) => prefix));
+  const accepted = new Set(acceptedRows.map(([id]) => id));
+  const routingByName = routingFromRows(routingRows);
   const seen = new Set(envelope.events.filter((e) => stored.has(prefixOf(e)) || accepted.has(e.id)).map((e) => e.id));
   const { fresh, duplicates } = splitDuplicates(envelope.events, seen);
   const write: PipelineWrite = { ingested: [], events: [], deliveries: [], instanceUpdates: [], now };

@@ -8,11 +8,12 @@ import type { BatchSettlement } from "./store.ts";
 /** At most this many deliveries of one batch are started or sent but not yet recorded. */
 export const UNRECORDED_LIMIT = 25;
 /**
- * A group is written once it holds this many outcomes; the other six slots (the most lanes an
- * invocation runs: WEBHOOK_MAX_CONCURRENCY ≤ 6) keep every lane busy while it is written. Larger
- * groups are fewer D1 round trips per batch (16 instead of 24 for 300 ids with groups of 13).
+ * A group is written once it holds this many outcomes: every slot. Fewer, larger groups beat
+ * lanes kept busy during a write: locally each D1 round trip costs the one workerd thread about
+ * a millisecond, and groups of 19 (six slots left to keep the lanes sending while a group is
+ * written) delivered less than full groups (BENCHMARKS.md).
  */
-export const RECORD_GROUP_SIZE = UNRECORDED_LIMIT - 6;
+export const RECORD_GROUP_SIZE = UNRECORDED_LIMIT;
 
 export type RecordFn = (settlement: BatchSettlement) => Promise<void>;
 
@@ -37,8 +38,9 @@ export class OutcomeRecorder {
   async acquire(): Promise<boolean> {
     while (this.unrecorded >= this.limit && !this.error) {
       // Out of slots: write what is grouped, unless a write is under way (its end frees slots
-      // and wakes us). Flushing behind a running write would only make many small groups.
-      if (!this.writing) this.flush();
+      // and wakes us) or a send still runs (its outcome completes the group, which is then
+      // written). Flushing earlier would only make more, smaller groups.
+      if (!this.writing && this.unrecorded === this.grouped) this.flush();
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     if (this.error) return false;

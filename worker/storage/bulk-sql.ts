@@ -105,12 +105,14 @@ function shapeOf(table: SQLiteTable): TableShape {
 }
 
 /**
- * `alias."col", …` for every column of `table` in table order: a select read positionally
- * (`rowFrom`), for the consumer's join of hundreds of rows per batch, where drizzle's per-row,
- * per-column mapping of nested selections was the hottest JavaScript of the consumer.
+ * `alias."col" as "alias0", …` for every column of `table` in table order: a select read
+ * positionally (`rowFrom`), for the consumer's join of hundreds of rows per batch, where
+ * drizzle's per-row, per-column mapping of nested selections was the hottest JavaScript of the
+ * consumer. Each column gets a name of its own, so tables joined under different aliases keep
+ * every value when D1 returns rows as objects (a batch: db.ts batchRows).
  */
 export function selectColumns(table: SQLiteTable, alias: string): string {
-  return shapeOf(table).columns.map((col) => `${alias}.${quoted(col)}`).join(", ");
+  return shapeOf(table).columns.map((col, i) => `${alias}.${quoted(col)} as ${quoted(`${alias}${i}`)}`).join(", ");
 }
 
 /** The `table` row whose columns (selectColumns order) start at `offset` of `values`. */

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { meteredD1 } from "./metered-d1.ts";
 import * as schema from "./schema.ts";
-import type { RawStatement, SqlValue } from "./bulk-sql.ts";
+import type { RawStatement } from "./bulk-sql.ts";
 
 export type Db = DrizzleD1Database<typeof schema>;
 
@@ -24,8 +24,13 @@ export function getDb(d1: D1Database): Db {
   return handlesOf(d1).db;
 }
 
-/** A write in a batch: a drizzle query builder, or SQL text and values built by storage/bulk-sql.ts. */
+/** A statement of a batch: a drizzle query builder, or SQL text and values built by storage/bulk-sql.ts. */
 export type BatchStatement = RawStatement | { toSQL(): { sql: string; params: unknown[] } };
+
+const prepared = (metered: D1Database) => (s: BatchStatement) => {
+  const { sql: text, params } = "toSQL" in s ? s.toSQL() : s;
+  return metered.prepare(text).bind(...params);
+};
 
 /**
  * Runs `statements` as one D1 batch (one transaction: all or none); nothing to do for none.
@@ -34,15 +39,21 @@ export type BatchStatement = RawStatement | { toSQL(): { sql: string; params: un
 export async function runBatch(d1: D1Database, statements: readonly BatchStatement[]): Promise<void> {
   if (!statements.length) return;
   const { metered } = handlesOf(d1);
-  await metered.batch(statements.map((s) => {
-    const { sql: text, params } = "toSQL" in s ? s.toSQL() : s;
-    return metered.prepare(text).bind(...params);
-  }));
+  await metered.batch(statements.map(prepared(metered)));
 }
 
-/** The rows of a select as arrays, in column order (a positional read: bulk-sql.ts rowFrom); metered like the rest. */
-export async function selectRows(d1: D1Database, text: string, params: readonly SqlValue[]): Promise<unknown[][]> {
-  return handlesOf(d1).metered.prepare(text).bind(...params).raw<unknown[]>();
+/**
+ * Runs `statements` as one D1 batch (one round trip, one transaction, in order) and returns each
+ * one's rows as arrays in column order. Locally every D1 round trip costs the one workerd thread
+ * about a millisecond whatever the statement (BENCHMARKS.md), so a hot path sends its reads, and
+ * the claim they depend on, together. D1 returns a batch's rows as objects keyed by column name:
+ * every column of a statement read here needs a distinct name (selectColumns aliases them).
+ */
+export async function batchRows(d1: D1Database, statements: readonly BatchStatement[]): Promise<unknown[][][]> {
+  if (!statements.length) return [];
+  const { metered } = handlesOf(d1);
+  const results = await metered.batch<Record<string, unknown>>(statements.map(prepared(metered)));
+  return results.map((result) => result.results.map((row) => Object.values(row)));
 }
 
 /** The database size in bytes as D1 reports it after a query (meta.size_after): what the storage budget is checked against. */

@@ -3,7 +3,7 @@
 // pruning, and the delivery log (search, one delivery, redelivery). Set-based statements: a few
 // D1 round trips per queue batch (docs/delivery.md#consumer). db first; no HTTP here.
 import { and, desc, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
-import { getDb, selectRows, type Db } from "./db.ts";
+import { batchRows, getDb, type Db } from "./db.ts";
 import { attemptsOrFirstTry, listAttempts, type AttemptRecord } from "./delivery-attempts.ts";
 import { notHeldByEarlier } from "./delivery-order.ts";
 import { columnCount, insertRows, jsonList, rowFrom, rowSources, selectColumns, type RawStatement } from "./bulk-sql.ts";
@@ -29,42 +29,18 @@ export interface DeliveryContext {
 /** Nobody holds the lease (a consumer sets locked_until while it sends). */
 const unleased = (now: number) => or(isNull(deliveries.lockedUntil), lte(deliveries.lockedUntil, now));
 
-/** The join of deliveries and their events, read positionally (bulk-sql.ts selectColumns). */
-const CONTEXTS_SQL = `select ${selectColumns(deliveries, "d")}, ${selectColumns(webhookEvents, "e")}
-  from "deliveries" d join "webhook_events" e on e."id" = d."event_id" where d."id" in (select value from json_each(?))`;
-
 /**
- * The contexts of `ids`: each delivery joined with its event, and the instance and webhook rows
- * read once each. A batch's hundreds of deliveries mostly share one instance and one webhook, so
- * joining those per row made D1 read, marshal and map the same row (JSON columns parsed
- * included) hundreds of times.
+ * Every requested delivery that exists, joined with its event only where this claim leased it
+ * (`locked_until` is this lease's, param 1): an unclaimed one needs its state, not its data.
+ * Read positionally (bulk-sql.ts selectColumns).
  */
-async function loadContexts(d1: D1Database, ids: string[]): Promise<Map<string, DeliveryContext>> {
-  const db = getDb(d1);
-  const eventsAt = columnCount(deliveries);
-  const rows = (await selectRows(d1, CONTEXTS_SQL, [JSON.stringify(ids)])).map((values) => ({
-    delivery: rowFrom<DeliveryRow>(deliveries, values, 0), event: rowFrom<WebhookEventRow>(webhookEvents, values, eventsAt),
-  }));
-  const instanceIds = [...new Set(rows.flatMap((r) => (r.delivery.instanceId ? [r.delivery.instanceId] : [])))];
-  // Every webhook of those instances (a handful each): simpler than matching (instance, webhook) pairs in SQL.
-  const [instanceRows, webhookRows] = instanceIds.length
-    ? await db.batch([
-      db.select().from(instances).where(inArray(instances.id, jsonList(instanceIds))),
-      db.select().from(webhooks).where(inArray(webhooks.instanceId, jsonList(instanceIds))),
-    ])
-    : [[], []];
-  const webhookKey = (instanceId: string, webhookId: string) => `${instanceId}\n${webhookId}`;
-  const instanceById = new Map(instanceRows.map((i) => [i.id, i]));
-  const webhookByKey = new Map(webhookRows.map((w) => [webhookKey(w.instanceId, w.id), w]));
-  const contexts = new Map<string, DeliveryContext>();
-  for (const { delivery, event } of rows) {
-    const { instanceId, webhookId } = delivery;
-    const instance = instanceId ? instanceById.get(instanceId) : undefined;
-    const webhook = instanceId && webhookId ? webhookByKey.get(webhookKey(instanceId, webhookId)) : undefined;
-    contexts.set(delivery.id, { delivery, event, instance, webhook });
-  }
-  return contexts;
-}
+const CONTEXTS_SQL = `select ${selectColumns(deliveries, "d")}, ${selectColumns(webhookEvents, "e")}
+  from "deliveries" d left join "webhook_events" e on e."id" = d."event_id" and d."locked_until" = ?
+  where d."id" in (select value from json_each(?))`;
+/** The instances of the deliveries this claim leased (params: the ids, the lease). */
+const LEASED_INSTANCE_IDS = `select d."instance_id" from "deliveries" d where d."id" in (select value from json_each(?)) and d."locked_until" = ?`;
+const INSTANCES_SQL = `select ${selectColumns(instances, "i")} from "instances" i where i."id" in (${LEASED_INSTANCE_IDS})`;
+const WEBHOOKS_SQL = `select ${selectColumns(webhooks, "w")} from "webhooks" w where w."instance_id" in (${LEASED_INSTANCE_IDS})`;
 
 /** What an unclaimed delivery's message needs to know: finished, or due later. */
 export type UnclaimedState = Pick<DeliveryRow, "status" | "nextAttemptAt">;
@@ -78,35 +54,58 @@ export interface ClaimedContexts {
   unclaimed: Map<string, UnclaimedState>;
 }
 
+const webhookKey = (instanceId: string, webhookId: string) => `${instanceId}\n${webhookId}`;
+
 /**
- * Leases the due, unleased pending deliveries among `ids` until `lockedUntil` (one UPDATE …
- * RETURNING), then loads the context of the leased ones (one join) and, only if some were not
- * leased (the sweep's copies, finished or not yet due), their state: two or three statements per
- * queue batch. Only what will be sent is joined with its event, instance and webhook.
+ * The claim's contexts from its reads: each leased delivery with its event, and its instance
+ * and webhook, read once each (a batch's hundreds of deliveries mostly share one instance and
+ * one webhook: joining them per row made D1 read, marshal and map the same row hundreds of
+ * times); the state of the others.
+ */
+function contextsFrom(claimed: Set<string>, rows: unknown[][], instanceRows: unknown[][], webhookRows: unknown[][]): ClaimedContexts {
+  const eventsAt = columnCount(deliveries);
+  const instanceById = new Map(instanceRows.map((values) => rowFrom<InstanceRow>(instances, values, 0)).map((i) => [i.id, i]));
+  const webhookByKey = new Map(webhookRows.map((values) => rowFrom<WebhookRow>(webhooks, values, 0)).map((w) => [webhookKey(w.instanceId, w.id), w]));
+  const contexts = new Map<string, DeliveryContext>();
+  const unclaimed = new Map<string, UnclaimedState>();
+  for (const values of rows) {
+    const delivery = rowFrom<DeliveryRow>(deliveries, values, 0);
+    if (!claimed.has(delivery.id)) {
+      unclaimed.set(delivery.id, { status: delivery.status, nextAttemptAt: delivery.nextAttemptAt });
+      continue;
+    }
+    if (values[eventsAt] === null) continue; // its event is gone: no context, nothing to send
+    const event = rowFrom<WebhookEventRow>(webhookEvents, values, eventsAt);
+    const { instanceId, webhookId } = delivery;
+    const instance = instanceId ? instanceById.get(instanceId) : undefined;
+    const webhook = instanceId && webhookId ? webhookByKey.get(webhookKey(instanceId, webhookId)) : undefined;
+    contexts.set(delivery.id, { delivery, event, instance, webhook });
+  }
+  return { contexts, claimed, unclaimed };
+}
+
+/**
+ * Leases the due, unleased pending deliveries among `ids` until `lockedUntil` (UPDATE …
+ * RETURNING), and reads the context of the leased ones and the state of the others, in one D1
+ * batch: one round trip per queue batch. The batch runs in order in one transaction, so the
+ * context read after the claim is the state this lease protects.
  */
 export async function claimAndLoadDeliveries(d1: D1Database, ids: string[], now: number, dueBefore: number, lockedUntil: number): Promise<ClaimedContexts> {
   const db = getDb(d1);
   const distinct = [...new Set(ids)];
-  // Claim first, then load: the context read after the claim is the state this lease protects.
-  // (Not one db.batch: drizzle maps a joined select in a D1 batch by column name, and the
-  // joined tables share names like `id`.)
-  const claimedRows = await db
+  const idList = JSON.stringify(distinct);
+  const claim = db
     .update(deliveries)
     .set({ lockedUntil })
     .where(and(inArray(deliveries.id, jsonList(distinct)), eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, dueBefore), unleased(now), notHeldByEarlier()))
     .returning({ id: deliveries.id });
-  const claimed = new Set(claimedRows.map((r) => r.id));
-  const contexts = claimed.size ? await loadContexts(d1, [...claimed]) : new Map<string, DeliveryContext>();
-  const others = distinct.filter((id) => !claimed.has(id));
-  const unclaimed = new Map<string, UnclaimedState>();
-  if (others.length) {
-    const rows = await db
-      .select({ id: deliveries.id, status: deliveries.status, nextAttemptAt: deliveries.nextAttemptAt })
-      .from(deliveries)
-      .where(inArray(deliveries.id, jsonList(others)));
-    for (const { id, ...state } of rows) unclaimed.set(id, state);
-  }
-  return { contexts, claimed, unclaimed };
+  const [claimedRows = [], rows = [], instanceRows = [], webhookRows = []] = await batchRows(d1, [
+    claim,
+    { sql: CONTEXTS_SQL, params: [lockedUntil, idList] },
+    { sql: INSTANCES_SQL, params: [idList, lockedUntil] },
+    { sql: WEBHOOKS_SQL, params: [idList, lockedUntil] },
+  ]);
+  return contextsFrom(new Set(claimedRows.map(([id]) => id as string)), rows, instanceRows, webhookRows);
 }
 
 /** One attempt of one delivery and the delivery's state after it. */

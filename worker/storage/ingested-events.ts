@@ -1,16 +1,15 @@
 // The `ingested_events` table: connector event ids already accepted, so ingest is idempotent by
 // id. Kept for the dedup window only (docs/delivery.md#retention). db first; no HTTP here.
 import { inArray, lt } from "drizzle-orm";
-import { getDb, type Db } from "./db.ts";
-import { insertRows, jsonList, type RawStatement } from "./bulk-sql.ts";
+import { getDb } from "./db.ts";
+import { insertRows, type RawStatement } from "./bulk-sql.ts";
 import { ingestedEvents } from "./schema.ts";
 
 export type NewIngestedEvent = typeof ingestedEvents.$inferInsert;
 
-/** The ids among `ids` accepted before: one select, whatever the batch size. */
-export async function findSeenEventIds(db: Db, ids: string[]): Promise<Set<string>> {
-  const rows = await db.select({ id: ingestedEvents.id }).from(ingestedEvents).where(inArray(ingestedEvents.id, jsonList([...new Set(ids)])));
-  return new Set(rows.map((r) => r.id));
+/** The ids among `ids` accepted before (one column: the id): one select, whatever the batch size. */
+export function seenEventIdsStatement(ids: string[]): RawStatement {
+  return { sql: `select "id" from "ingested_events" where "id" in (select value from json_each(?))`, params: [JSON.stringify([...new Set(ids)])] };
 }
 
 export function insertIngestedEventsStatements(rows: NewIngestedEvent[]): RawStatement[] {

@@ -1,11 +1,11 @@
 // The `instances` table: lookups (by name, by token in constant time), create/delete, token
 // rotation and the state patches ingest applies. db first, domain rows out; no HTTP here.
-import { eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { timingSafeEqual } from "../../protocol/signing.ts";
 import type { WebhookSettings } from "../schemas/webhook.ts";
 import type { InstanceStatePatch } from "../events/types.ts";
 import { getDb, type Db } from "./db.ts";
-import { jsonList } from "./bulk-sql.ts";
+import { columnCount, rowFrom, selectColumns, type RawStatement } from "./bulk-sql.ts";
 import { instances, webhooks, type InstanceRow, type WebhookRow } from "./schema.ts";
 import { upsertWebhookStatement } from "./webhooks.ts";
 
@@ -121,23 +121,26 @@ export interface InstanceRouting {
   webhooks: WebhookRow[];
 }
 
-/**
- * Instances (with their webhooks, if any) by name, in one select; unknown names are absent.
- * (Not part of a db.batch: drizzle maps a joined select in a D1 batch by column name, and
- * instances and webhooks share names.)
- */
-export async function findRoutingByNames(db: Db, names: string[]): Promise<Map<string, InstanceRouting>> {
-  const rows = await db
-    .select({ instance: instances, webhook: webhooks })
-    .from(instances)
-    .leftJoin(webhooks, eq(webhooks.instanceId, instances.id))
-    .where(inArray(instances.name, jsonList([...new Set(names)])))
-    .orderBy(instances.name, webhooks.createdAt, webhooks.id);
+/** Instances by name with every webhook of each (a left join: an instance without webhooks is one row). */
+const ROUTING_SQL = `select ${selectColumns(instances, "i")}, ${selectColumns(webhooks, "w")}
+  from "instances" i left join "webhooks" w on w."instance_id" = i."id"
+  where i."name" in (select value from json_each(?)) order by i."name", w."created_at", w."id"`;
+
+/** The select behind `routingFromRows`: instances named in `names`, with their webhooks; unknown names are absent. */
+export function routingByNamesStatement(names: string[]): RawStatement {
+  return { sql: ROUTING_SQL, params: [JSON.stringify([...new Set(names)])] };
+}
+
+/** `routingByNamesStatement`'s rows (positional) by instance name. */
+export function routingFromRows(rows: readonly unknown[][]): Map<string, InstanceRouting> {
+  const webhooksAt = columnCount(instances);
   const routing = new Map<string, InstanceRouting>();
-  for (const row of rows) {
-    const entry = routing.get(row.instance.name) ?? { instance: row.instance, webhooks: [] };
-    if (row.webhook) entry.webhooks.push(row.webhook);
-    routing.set(row.instance.name, entry);
+  for (const values of rows) {
+    const instance = rowFrom<InstanceRow>(instances, values, 0);
+    const entry = routing.get(instance.name) ?? { instance, webhooks: [] };
+    // A left join's row without a webhook has null in every webhook column, its key included.
+    if (values[webhooksAt] !== null) entry.webhooks.push(rowFrom<WebhookRow>(webhooks, values, webhooksAt));
+    routing.set(instance.name, entry);
   }
   return routing;
 }

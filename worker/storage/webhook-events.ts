@@ -45,11 +45,12 @@ export async function deleteOrphanEvents(d1: D1Database, beforeId: string, limit
  * Which of these id prefixes (one per connector event: delivery/ids.ts) have a stored event:
  * one range probe on the primary key per prefix, whatever the batch size. Ingest's dedup check.
  */
-export async function findStoredPrefixes(db: Db, prefixes: string[]): Promise<Set<string>> {
-  if (!prefixes.length) return new Set();
-  const rows = await db.all<{ prefix: string }>(sql`select p.value as prefix from json_each(${JSON.stringify([...new Set(prefixes)])}) p
-    where exists (select 1 from ${webhookEvents} e where e.id >= p.value and e.id < p.value || '~')`);
-  return new Set(rows.map((r) => r.prefix));
+export function storedPrefixesStatement(prefixes: string[]): RawStatement {
+  return {
+    sql: `select p.value as prefix from json_each(?) p
+      where exists (select 1 from "webhook_events" e where e."id" >= p.value and e."id" < p.value || '~')`,
+    params: [JSON.stringify([...new Set(prefixes)])],
+  };
 }
 
 /**
