@@ -1,6 +1,6 @@
 // One webhook call (worker/delivery/deliver.ts callWebhook): the response's first bytes kept for the
 // attempt log, whether the body declares its length (read in one call) or streams without one
-// (read chunk by chunk, the rest cancelled), status / Retry-After / errors passed on, and the
+// (read into one bounded buffer, the rest cancelled), status / Retry-After / errors passed on, and the
 // timeout: a hanging call is aborted, a finished one leaves no timer behind.
 import { describe, expect, it } from "vitest";
 import { CallDeadlines, callWebhook, RESPONSE_SNIPPET_BYTES, type FetchFn } from "../../worker/delivery/deliver.ts";
@@ -9,10 +9,14 @@ const request = { url: "https://receiver.example/hook", body: "{}", headers: { "
 const clock = () => 1_000;
 const answering = (response: () => Response): FetchFn => async () => response();
 
-/** A body of `chunks` pieces of `size` bytes each, with no declared length; counts the pieces pulled. */
+/**
+ * A body of `chunks` pieces of `size` bytes each, with no declared length; counts the pieces
+ * pulled. A byte stream, as the body of a fetch response is (it can be read with a BYOB reader).
+ */
 function streamed(chunks: number, size: number) {
   const state = { pulled: 0, cancelled: false };
-  const body = new ReadableStream<Uint8Array>({
+  const body = new ReadableStream({
+    type: "bytes",
     pull(controller) {
       if (state.pulled === chunks) return controller.close();
       state.pulled += 1;

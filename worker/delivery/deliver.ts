@@ -77,43 +77,36 @@ const decoder = new TextDecoder();
 /**
  * Reads at most `limit` bytes and cancels the rest, so the connection is always released. A body
  * that declares a length within the limit (most webhook answers: "ok", "{}") is read whole in one
- * call instead of chunk by chunk, which the consumer would otherwise pay per delivery. A chunked
- * one (no length: Node's `res.writeHead(…).end("ok")`) usually arrives in one chunk: the stream
- * is cancelled only when it was not read to its end, and one chunk is decoded without a copy.
+ * call. One of unknown length (chunked: Node's `res.writeHead(…).end("ok")`) is read with a BYOB
+ * reader into one buffer of `limit + 1` bytes: a default reader allocated a chunk per read, and
+ * reading that way cost the consumer ~6 % of its time per delivery against `text()`
+ * (BENCHMARKS.md), which cannot be bounded. The stream is cancelled only when not read to its end.
  */
 async function readSnippet(response: Response, limit: number): Promise<string> {
   if (!response.body) return "";
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
   if (Number.isInteger(declared) && declared >= 0 && declared <= limit) return (await response.text()).slice(0, limit);
-  const reader = response.body.getReader();
-  const parts: Uint8Array[] = [];
+  const reader = response.body.getReader({ mode: "byob" });
+  let bytes = new Uint8Array(limit + 1);
   let size = 0;
   let ended = false;
   try {
-    while (size < limit) {
-      const { done, value } = await reader.read();
+    while (size <= limit) {
+      const { done, value } = await reader.read(bytes.subarray(size));
+      // The read transfers the buffer: go on in the one it came back in.
+      if (value) {
+        bytes = new Uint8Array(value.buffer);
+        size += value.byteLength;
+      }
       if (done) {
         ended = true;
         break;
       }
-      parts.push(value);
-      size += value.byteLength;
     }
   } finally {
     if (!ended) await reader.cancel().catch(() => undefined);
   }
-  return decoder.decode(joinBytes(parts, size).subarray(0, limit));
-}
-
-function joinBytes(parts: readonly Uint8Array[], size: number): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.byteLength;
-  }
-  return bytes;
+  return decoder.decode(bytes.subarray(0, Math.min(size, limit)));
 }
 
 function describeError(error: unknown, timeoutMs: number): string {
