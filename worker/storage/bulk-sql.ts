@@ -25,7 +25,13 @@ export interface RawStatement {
   params: SqlValue[];
 }
 
-/** `(select value from json_each(?))`: an IN-list of any length bound as one parameter. */
+/** The one parameter of an IN-list: the distinct values as JSON. */
+export const jsonListParam = (values: readonly (string | number)[]): string => JSON.stringify([...new Set(values)]);
+
+/** An IN-list of any length in SQL text, bound with `jsonListParam`: `x in ${JSON_LIST}`. */
+export const JSON_LIST = "(select value from json_each(?))";
+
+/** `(select value from json_each(?))`: an IN-list of any length bound as one parameter (drizzle builders). */
 export function jsonList(values: readonly (string | number)[]): SQL {
   return sql`(select value from json_each(${JSON.stringify(values)}))`;
 }

@@ -6,7 +6,7 @@ import { and, desc, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from "drizz
 import { batchRows, getDb, type Db } from "./db.ts";
 import { attemptsOrFirstTry, listAttempts, type AttemptRecord } from "./delivery-attempts.ts";
 import { notHeldByEarlier } from "./delivery-order.ts";
-import { columnCount, insertRows, jsonList, rowFrom, rowSources, selectColumns, type RawStatement } from "./bulk-sql.ts";
+import { columnCount, insertRows, JSON_LIST, jsonList, jsonListParam, rowFrom, rowSources, selectColumns, type RawStatement } from "./bulk-sql.ts";
 import {
   deliveries, instances, webhookEvents, webhooks,
   type DeliveryAttemptRow, type DeliveryRow, type DeliveryStatus, type DeliveryTarget,
@@ -36,9 +36,9 @@ const unleased = (now: number) => or(isNull(deliveries.lockedUntil), lte(deliver
  */
 const CONTEXTS_SQL = `select ${selectColumns(deliveries, "d")}, ${selectColumns(webhookEvents, "e")}
   from "deliveries" d left join "webhook_events" e on e."id" = d."event_id" and d."locked_until" = ?
-  where d."id" in (select value from json_each(?))`;
+  where d."id" in ${JSON_LIST}`;
 /** The instances of the deliveries this claim leased (params: the ids, the lease). */
-const LEASED_INSTANCE_IDS = `select d."instance_id" from "deliveries" d where d."id" in (select value from json_each(?)) and d."locked_until" = ?`;
+const LEASED_INSTANCE_IDS = `select d."instance_id" from "deliveries" d where d."id" in ${JSON_LIST} and d."locked_until" = ?`;
 const INSTANCES_SQL = `select ${selectColumns(instances, "i")} from "instances" i where i."id" in (${LEASED_INSTANCE_IDS})`;
 const WEBHOOKS_SQL = `select ${selectColumns(webhooks, "w")} from "webhooks" w where w."instance_id" in (${LEASED_INSTANCE_IDS})`;
 
@@ -93,7 +93,7 @@ function contextsFrom(claimed: Set<string>, rows: unknown[][], instanceRows: unk
 export async function claimAndLoadDeliveries(d1: D1Database, ids: string[], now: number, dueBefore: number, lockedUntil: number): Promise<ClaimedContexts> {
   const db = getDb(d1);
   const distinct = [...new Set(ids)];
-  const idList = JSON.stringify(distinct);
+  const idList = jsonListParam(distinct);
   const claim = db
     .update(deliveries)
     .set({ lockedUntil })

@@ -2,14 +2,14 @@
 // id. Kept for the dedup window only (docs/delivery.md#retention). db first; no HTTP here.
 import { inArray, lt } from "drizzle-orm";
 import { getDb } from "./db.ts";
-import { insertRows, type RawStatement } from "./bulk-sql.ts";
+import { insertRows, JSON_LIST, jsonListParam, type RawStatement } from "./bulk-sql.ts";
 import { ingestedEvents } from "./schema.ts";
 
 export type NewIngestedEvent = typeof ingestedEvents.$inferInsert;
 
 /** The ids among `ids` accepted before (one column: the id): one select, whatever the batch size. */
 export function seenEventIdsStatement(ids: string[]): RawStatement {
-  return { sql: `select "id" from "ingested_events" where "id" in (select value from json_each(?))`, params: [JSON.stringify([...new Set(ids)])] };
+  return { sql: `select "id" from "ingested_events" where "id" in ${JSON_LIST}`, params: [jsonListParam(ids)] };
 }
 
 export function insertIngestedEventsStatements(rows: NewIngestedEvent[]): RawStatement[] {

@@ -5,7 +5,7 @@ import { timingSafeEqual } from "../../protocol/signing.ts";
 import type { WebhookSettings } from "../schemas/webhook.ts";
 import type { InstanceStatePatch } from "../events/types.ts";
 import { getDb, type Db } from "./db.ts";
-import { columnCount, rowFrom, selectColumns, type RawStatement } from "./bulk-sql.ts";
+import { columnCount, JSON_LIST, jsonListParam, rowFrom, selectColumns, type RawStatement } from "./bulk-sql.ts";
 import { instances, webhooks, type InstanceRow, type WebhookRow } from "./schema.ts";
 import { upsertWebhookStatement } from "./webhooks.ts";
 
@@ -124,11 +124,11 @@ export interface InstanceRouting {
 /** Instances by name with every webhook of each (a left join: an instance without webhooks is one row). */
 const ROUTING_SQL = `select ${selectColumns(instances, "i")}, ${selectColumns(webhooks, "w")}
   from "instances" i left join "webhooks" w on w."instance_id" = i."id"
-  where i."name" in (select value from json_each(?)) order by i."name", w."created_at", w."id"`;
+  where i."name" in ${JSON_LIST} order by i."name", w."created_at", w."id"`;
 
 /** The select behind `routingFromRows`: instances named in `names`, with their webhooks; unknown names are absent. */
 export function routingByNamesStatement(names: string[]): RawStatement {
-  return { sql: ROUTING_SQL, params: [JSON.stringify([...new Set(names)])] };
+  return { sql: ROUTING_SQL, params: [jsonListParam(names)] };
 }
 
 /** `routingByNamesStatement`'s rows (positional) by instance name. */

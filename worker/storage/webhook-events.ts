@@ -2,7 +2,7 @@
 // (the body is built from it at send time: docs/delivery.md). db first; no HTTP here.
 import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import { getDb, type Db } from "./db.ts";
-import { insertRows, jsonList, type ColumnRef, type RawStatement } from "./bulk-sql.ts";
+import { insertRows, jsonList, jsonListParam, type ColumnRef, type RawStatement } from "./bulk-sql.ts";
 import { deliveries, instances, webhookEvents, type WebhookEventRow } from "./schema.ts";
 
 export type NewWebhookEvent = typeof webhookEvents.$inferInsert;
@@ -49,7 +49,7 @@ export function storedPrefixesStatement(prefixes: string[]): RawStatement {
   return {
     sql: `select p.value as prefix from json_each(?) p
       where exists (select 1 from "webhook_events" e where e."id" >= p.value and e."id" < p.value || '~')`,
-    params: [JSON.stringify([...new Set(prefixes)])],
+    params: [jsonListParam(prefixes)],
   };
 }
 
