@@ -23,9 +23,10 @@ const PRUNE_IDLE_ROWS = 5;
 
 const usage = `npm run bench -- [--events 100000] [--rate 200] [--seconds 30] [--batch 100]
   [--concurrency 4] [--relay-sockets 4] [--queue-batch N (max_batch_size override)] [--var KEY=VALUE ...]
-  [--cron-seconds 5 (0: never fire the scheduled handler)] [--max-minutes 30] [--skip-relay] [--skip-worker-relay] [--state-on-disk] [--cf-ip-hop]
+  [--cron-seconds 5 (0: never fire the scheduled handler)] [--max-minutes 30] [--skip-relay] [--skip-worker-relay] [--state-on-disk] [--cf-ip-hop] [--proxy-hop]
   --state-on-disk keeps the worker's local D1 on disk instead of in /dev/shm (see STATE_DIR).
   --cf-ip-hop keeps miniflare's local-only hop on every outbound fetch (scripts/lib/cf-ip-hop.ts).
+  --proxy-hop sends the ingest batches through wrangler's local-only proxy (scripts/lib/dev-server.ts).
   --skip-relay skips both baselines; --skip-worker-relay only the relay run as a Worker in the local runtime.`;
 
 /**
@@ -57,6 +58,7 @@ function options() {
       "skip-worker-relay": { type: "boolean", default: false },
       "state-on-disk": { type: "boolean", default: false },
       "cf-ip-hop": { type: "boolean", default: false },
+      "proxy-hop": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -80,6 +82,8 @@ function options() {
     queueBatch: values["queue-batch"] ? int("queue-batch") : undefined,
     // Production has no such hop; l2msg and the Worker relay both skip it unless asked (cf-ip-hop.ts).
     directOutbound: !values["cf-ip-hop"],
+    // Nor has it wrangler's ProxyWorker in front of the Worker: ingest batches go to the runtime (dev-server.ts).
+    directInbound: !values["proxy-hop"],
   };
 }
 
@@ -171,7 +175,7 @@ async function main(): Promise<number> {
   console.log(`bench run ${run}: ${opts.events} events, latency at ${opts.rate}/s for ${opts.seconds}s, batch ${opts.batch} x ${opts.concurrency}`);
 
   const receiver = await startReceiver();
-  const worker = await startLocalWorker({ label: "bench", vars: opts.vars, config: { queueBatchSize: opts.queueBatch, withoutConsole: true }, baseDir: opts.stateDir, directOutbound: opts.directOutbound });
+  const worker = await startLocalWorker({ label: "bench", vars: opts.vars, config: { queueBatchSize: opts.queueBatch, withoutConsole: true }, baseDir: opts.stateDir, directOutbound: opts.directOutbound, directInbound: opts.directInbound });
   let l2msg: WorkloadResult, relay: WorkloadResult | undefined, workerRelay: WorkloadResult | undefined;
   let phases: BurstPhases | undefined;
   let before: ResourceSample, after: ResourceSample;
@@ -212,7 +216,7 @@ async function main(): Promise<number> {
   if (!opts.skipRelay) {
     relay = await runRelay((url) => startRelay(url, opts.relaySockets), workload("relay"));
     // The same relay inside the local runtime: as many POSTs in flight as the node relay's sockets.
-    if (!opts.skipWorkerRelay) workerRelay = await runRelay((url) => startWorkerRelay(url, Math.max(1, Math.round(opts.relaySockets / opts.concurrency)), opts.directOutbound), workload("wrelay"));
+    if (!opts.skipWorkerRelay) workerRelay = await runRelay((url) => startWorkerRelay(url, Math.max(1, Math.round(opts.relaySockets / opts.concurrency)), opts), workload("wrelay"));
   }
   console.log(formatReport({ opts, l2msg, relay, workerRelay, phases, before, after }));
   console.log(usageReport);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sparePort } from "../lib/local-stack.ts";
-import { ROOT, startWorker, waitForHttp } from "../lib/wrangler.ts";
+import { ROOT, runtimeUrlFromLog, startWorker, waitForHttp } from "../lib/wrangler.ts";
 import type { ConnectorEvent, IngestEnvelope } from "../../protocol/envelope.ts";
 
 export interface Relay {
@@ -61,9 +61,9 @@ export async function startRelay(receiverUrl: string, maxSockets: number): Promi
 /**
  * The same relay as a Worker in the local runtime (relay-worker.ts), started like l2msg's worker
  * (dev-server.ts, inspector off). `lanes`: POSTs in flight per ingest request; `directOutbound`
- * as for l2msg's worker (scripts/lib/cf-ip-hop.ts).
+ * and `directInbound` as for l2msg's worker (scripts/lib/cf-ip-hop.ts, dev-server.ts).
  */
-export async function startWorkerRelay(receiverUrl: string, lanes: number, directOutbound: boolean): Promise<Relay> {
+export async function startWorkerRelay(receiverUrl: string, lanes: number, hops: { directOutbound: boolean; directInbound: boolean }): Promise<Relay> {
   const dir = mkdtempSync(join(tmpdir(), "l2msg-bench-relay-"));
   const config = join(dir, "wrangler.toml");
   writeFileSync(config, [
@@ -73,14 +73,16 @@ export async function startWorkerRelay(receiverUrl: string, lanes: number, direc
     "",
   ].join("\n"));
   const port = await sparePort();
-  const proc = startWorker({ config, port, vars: { RELAY_TARGET: receiverUrl, RELAY_LANES: String(lanes) }, logFile: join(dir, "relay.log"), directOutbound });
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const logFile = join(dir, "relay.log");
+  const proc = startWorker({ config, port, vars: { RELAY_TARGET: receiverUrl, RELAY_LANES: String(lanes) }, logFile, directOutbound: hops.directOutbound });
+  let baseUrl = `http://127.0.0.1:${port}`;
   const close = async () => {
     await proc.stop("SIGTERM");
     rmSync(dir, { recursive: true, force: true });
   };
   try {
     await waitForHttp(baseUrl, 90_000, proc);
+    if (hops.directInbound) baseUrl = await runtimeUrlFromLog(logFile);
   } catch (error) {
     await close();
     throw error;

@@ -43,7 +43,7 @@ export function targetsMet(r: WorkloadResult, before: ResourceSample, after: Res
 }
 
 export interface ReportInput {
-  opts: { stateDir?: string; directOutbound?: boolean; queueBatch?: number; events: number; rate: number; seconds: number; batch: number; concurrency: number; relaySockets: number; vars: Record<string, string>; cronSeconds?: number };
+  opts: { stateDir?: string; directOutbound?: boolean; directInbound?: boolean; queueBatch?: number; events: number; rate: number; seconds: number; batch: number; concurrency: number; relaySockets: number; vars: Record<string, string>; cronSeconds?: number };
   l2msg: WorkloadResult;
   relay: WorkloadResult | undefined;
   /** The same relay run as a Worker in the local runtime. */
@@ -72,7 +72,7 @@ export function formatReport({ opts, l2msg, relay, workerRelay, phases, before, 
   };
   const relativeMet = relativeTargetsMet(l2msg, relay);
   const lines = [
-    `\nWorkload: ${opts.events} messages.upsert events (batches of ${opts.batch}, ${opts.concurrency} concurrent ingest requests), then ${opts.rate} events/s for ${opts.seconds} s. Vars: ${JSON.stringify(opts.vars)}. Relay sockets: ${opts.relaySockets}. Queue max_batch_size: ${opts.queueBatch ?? "wrangler.toml"}. Scheduled handler: ${opts.cronSeconds ? `every ${opts.cronSeconds} s` : "never fired"}. Worker state (local D1): ${opts.stateDir ? `tmpfs (${opts.stateDir})` : "disk"}. Outbound fetches: ${opts.directOutbound === false ? "through miniflare's CF-Connecting-IP hop" : "direct (miniflare's local-only CF-Connecting-IP hop skipped)"}.`,
+    `\nWorkload: ${opts.events} messages.upsert events (batches of ${opts.batch}, ${opts.concurrency} concurrent ingest requests), then ${opts.rate} events/s for ${opts.seconds} s. Vars: ${JSON.stringify(opts.vars)}. Relay sockets: ${opts.relaySockets}. Queue max_batch_size: ${opts.queueBatch ?? "wrangler.toml"}. Scheduled handler: ${opts.cronSeconds ? `every ${opts.cronSeconds} s` : "never fired"}. Worker state (local D1): ${opts.stateDir ? `tmpfs (${opts.stateDir})` : "disk"}. Outbound fetches: ${opts.directOutbound === false ? "through miniflare's CF-Connecting-IP hop" : "direct (miniflare's local-only CF-Connecting-IP hop skipped)"}. Ingest requests: ${opts.directInbound === false ? "through wrangler's local proxy" : "to the runtime directly (wrangler's local-only proxy skipped)"}.`,
     "",
     "| metric | l2msg | bare relay (node) | l2msg / relay | bare relay as a Worker (same runtime) | l2msg / Worker relay |",
     "|---|---|---|---|---|---|",

@@ -11,11 +11,12 @@
 //     [--persist-to DIR] [--var KEY:VALUE ...] [--test-scheduled] [--script bundle.js] [--log-level log]
 //     [--direct-outbound]   (the worker's fetches skip miniflare's local-only CF-Connecting-IP hop: cf-ip-hop.ts)
 //
-// Prints "Ready on http://127.0.0.1:PORT" once the worker answers; SIGTERM/SIGINT/SIGHUP dispose it.
+// Prints "Ready on http://127.0.0.1:PORT" once the worker answers, then "Runtime on URL": the
+// local runtime itself, behind wrangler's proxy (see runtimeUrlOf). SIGTERM/SIGINT/SIGHUP dispose it.
 // Local only: 127.0.0.1, no Cloudflare account, no remote bindings.
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import type { unstable_startWorker } from "wrangler";
+import type { unstable_DevEnv, unstable_startWorker } from "wrangler";
 import { skipCfConnectingIpHop } from "./cf-ip-hop.ts";
 
 // Offline and quiet even when started by hand (scripts/lib/wrangler.ts sets the same); set before
@@ -57,6 +58,25 @@ function options() {
 let worker: Awaited<ReturnType<typeof unstable_startWorker>> | undefined;
 let disposing = false;
 
+/**
+ * The URL of the runtime itself, as wrangler hands it to its proxy. `Ready on` is wrangler's
+ * ProxyWorker, a Durable Object in a second workerd that queues each request and forwards it
+ * (live reload, pausing requests during a rebuild); the runtime's own URL skips that local-only
+ * hop, as a deployed Worker has none. The bench sends its ingest batches there (`--proxy-hop`
+ * keeps the hop); everything else uses `Ready on`, like `wrangler dev`.
+ */
+function runtimeUrlOf(devEnv: InstanceType<typeof unstable_DevEnv>): Promise<string> {
+  const proxy = devEnv.proxy;
+  const forward = proxy.onReloadComplete.bind(proxy);
+  return new Promise((resolve) => {
+    proxy.onReloadComplete = (event) => {
+      const { protocol, hostname, port } = event.proxyData.userWorkerUrl;
+      resolve(`${protocol}//${hostname}:${port}`);
+      forward(event);
+    };
+  });
+}
+
 function stop(signal: string): void {
   if (disposing) return;
   disposing = true;
@@ -75,9 +95,12 @@ function stop(signal: string): void {
 async function main(): Promise<void> {
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, () => stop(signal));
   const o = options();
-  const { unstable_startWorker: startWorker } = await import("wrangler");
+  const { unstable_DevEnv: DevEnv } = await import("wrangler");
   if (o.directOutbound) skipCfConnectingIpHop();
-  worker = await startWorker({
+  // What unstable_startWorker does, with the runtime's URL caught on the way.
+  const devEnv = new DevEnv();
+  const runtimeUrl = runtimeUrlOf(devEnv);
+  worker = await devEnv.startWorker({
     config: o.config,
     // A pre-built snapshot (bench, drills) runs as is, like `wrangler dev <bundle> --no-bundle`.
     ...(o.script ? { entrypoint: resolve(o.script), build: { bundle: false } } : {}),
@@ -100,6 +123,7 @@ async function main(): Promise<void> {
   await worker.ready;
   const url = await worker.url;
   console.log(`Ready on ${url.origin} (inspector off)`);
+  console.log(`Runtime on ${await runtimeUrl}`);
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,7 @@
 // A throwaway local worker for the bench and the drills: its own persist dir, spare port,
 // migrations applied, vars overridden with --var, an instance with a webhook on a local receiver.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +9,7 @@ import { setUpInstance, type ApiTarget } from "./api.ts";
 import { claimInstances, type FleetClaim } from "./fleet-client.ts";
 import type { IngestTarget } from "./ingest-client.ts";
 import type { GroupProcess } from "./proc.ts";
-import { applyLocalMigrations, buildWorkerSnapshot, startWorker, throwawayConfig, waitForHttp, type ConfigOverrides } from "./wrangler.ts";
+import { applyLocalMigrations, buildWorkerSnapshot, runtimeUrlFromLog, startWorker, throwawayConfig, waitForHttp, type ConfigOverrides } from "./wrangler.ts";
 
 export async function sparePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -50,6 +50,8 @@ export interface LocalWorkerOptions {
   baseDir?: string;
   /** Webhook POSTs skip miniflare's local-only CF-Connecting-IP hop (scripts/lib/cf-ip-hop.ts). */
   directOutbound?: boolean;
+  /** `ingest` posts to the runtime itself, skipping wrangler's local-only proxy (dev-server.ts); the API still goes through it. */
+  directInbound?: boolean;
 }
 
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
@@ -71,10 +73,14 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   };
   const baseUrl = `http://127.0.0.1:${port}`;
   const logFile = join(dir, "worker.log");
+  const ingest: IngestTarget = { baseUrl, secret, connectorId: `${options.label}-client`, epochs: new Map() };
   const launch = async () => {
+    const logFrom = existsSync(logFile) ? statSync(logFile).size : 0;
     const proc = startWorker({ script, config, port, persistTo, vars, testScheduled: options.testScheduled, logFile, directOutbound: options.directOutbound });
     try {
       await waitForHttp(`${baseUrl}/openapi.json`, 90_000, proc);
+      // A restarted runtime has a new port: read this start's line.
+      if (options.directInbound) ingest.baseUrl = await runtimeUrlFromLog(logFile, logFrom);
     } catch (error) {
       await proc.stop("SIGKILL");
       throw error;
@@ -87,7 +93,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     baseUrl,
     vars,
     api: { baseUrl, apiKey },
-    ingest: { baseUrl, secret, connectorId: `${options.label}-client`, epochs: new Map() },
+    ingest,
     claims: [],
     proc: await launch(),
     logFile,

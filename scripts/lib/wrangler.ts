@@ -117,6 +117,22 @@ export function startWorker(options: WorkerOptions): GroupProcess {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The local runtime's own URL, which dev-server.ts prints as `Runtime on URL` once wrangler
+ * hands it to its proxy: requests sent there skip wrangler's local-only ProxyWorker hop. Read
+ * from the worker's log (`logFile` of startWorker) past byte `from` (where this start's output
+ * begins); throws after `timeoutMs` without it (plain `wrangler dev`, L2MSG_INSPECTOR=1, prints none).
+ */
+export async function runtimeUrlFromLog(logFile: string, from = 0, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = /^Runtime on (http:\/\/\S+)$/m.exec(readFileSync(logFile).subarray(from).toString("utf8"));
+    if (found) return found[1] as string;
+    if (Date.now() > deadline) throw new Error(`no "Runtime on" line in ${logFile} within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
 /** Polls `url` until it answers with any HTTP status; throws after `timeoutMs` or if `proc` exits first. */
 export async function waitForHttp(url: string, timeoutMs: number, proc?: GroupProcess): Promise<void> {
   let exited = false;
