@@ -31,9 +31,9 @@ export const jsonListParam = (values: readonly (string | number)[]): string => J
 /** An IN-list of any length in SQL text, bound with `jsonListParam`: `x in ${JSON_LIST}`. */
 export const JSON_LIST = "(select value from json_each(?))";
 
-/** `(select value from json_each(?))`: an IN-list of any length bound as one parameter (drizzle builders). */
+/** `JSON_LIST` for drizzle builders: an IN-list of any length bound as one parameter (`jsonListParam`). */
 export function jsonList(values: readonly (string | number)[]): SQL {
-  return sql`(select value from json_each(${JSON.stringify(values)}))`;
+  return sql`(select value from json_each(${jsonListParam(values)}))`;
 }
 
 /** SQL for one column of the current row (`v.columnN` or `k.sN`), for expressions over a row source. */

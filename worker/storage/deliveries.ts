@@ -92,12 +92,11 @@ function contextsFrom(claimed: Set<string>, rows: unknown[][], instanceRows: unk
  */
 export async function claimAndLoadDeliveries(d1: D1Database, ids: string[], now: number, dueBefore: number, lockedUntil: number): Promise<ClaimedContexts> {
   const db = getDb(d1);
-  const distinct = [...new Set(ids)];
-  const idList = jsonListParam(distinct);
+  const idList = jsonListParam(ids);
   const claim = db
     .update(deliveries)
     .set({ lockedUntil })
-    .where(and(inArray(deliveries.id, jsonList(distinct)), eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, dueBefore), unleased(now), notHeldByEarlier()))
+    .where(and(inArray(deliveries.id, jsonList(ids)), eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, dueBefore), unleased(now), notHeldByEarlier()))
     .returning({ id: deliveries.id });
   const [claimedRows = [], rows = [], instanceRows = [], webhookRows = []] = await batchRows(d1, [
     claim,
@@ -144,7 +143,7 @@ export function failPendingStatement(db: Db, ids: string[], reason: string, now:
   return db
     .update(deliveries)
     .set({ status: "failed", lastError: reason, lockedUntil: null, updatedAt: now, completedAt: now })
-    .where(and(inArray(deliveries.id, jsonList([...new Set(ids)])), eq(deliveries.status, "pending")));
+    .where(and(inArray(deliveries.id, jsonList(ids)), eq(deliveries.status, "pending")));
 }
 
 /** Marks still-pending deliveries failed (DLQ, vanished targets); finished ones are left alone. */
